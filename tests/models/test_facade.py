@@ -162,15 +162,41 @@ def test_groups_fill_batches_and_large_groups_stand_alone() -> None:
     assert sorted(len(b) for b in backend.batches) == [4, 7]
 
 
-def test_batches_go_longest_first_and_answers_keep_request_order() -> None:
+def test_generation_batches_go_longest_first_and_answers_keep_request_order() -> None:
     backend = ScriptedBackend()
-    requests = [LoglikelihoodRequest(f"s{n}", 0, "x" * n, " a") for n in (3, 40, 10, 25, 1, 33)]
+    requests = [GenerateRequest(f"s{n}", 0, prompt="x" * n) for n in (3, 40, 10, 25, 1, 33)]
     answers = Model(backend, batch_size=2).run(requests)
     lengths = [
-        len(r.context) for b in backend.batches for r in b if isinstance(r, LoglikelihoodRequest)
+        len(r.prompt or "") for b in backend.batches for r in b if isinstance(r, GenerateRequest)
     ]
     assert lengths == sorted(lengths, reverse=True)
     assert answers == Model(ScriptedBackend(), batch_size=1).run(requests)
+
+
+def test_samples_sharing_a_prefix_are_batched_together() -> None:
+    backend = ScriptedBackend()
+    headers = ("Physics examples.\n", "Algebra examples.\n")
+    requests = [
+        LoglikelihoodRequest(f"{h[:3]}{q}", c, f"{h}Q{q}:", f" {c}")
+        for q in range(3)
+        for h in headers
+        for c in range(2)
+    ]
+    answers = Model(backend, batch_size=6).run(requests)
+    assert [{r.context[:7] for r in batch} for batch in backend.batches] == [
+        {"Algebra"},
+        {"Physics"},
+    ]
+    assert answers == Model(ScriptedBackend(), batch_size=1).run(requests)
+
+
+def test_the_backend_chooses_the_batch_size_unless_told() -> None:
+    class Greedy(ScriptedBackend):
+        preferred_batch_size = 3
+
+    assert Model(Greedy()).batch_size == 3
+    assert Model(Greedy(), batch_size=5).batch_size == 5
+    assert Model(ScriptedBackend()).batch_size == 8
 
 
 def test_usage_counts_tokens_and_batches() -> None:

@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 
 from evalatlas.errors import ConfigError, ModelError
 from evalatlas.models.backends.hf import (
+    TREE_TOLERANCE,
     HFBackend,
     first_stop,
     from_reference,
@@ -74,6 +75,14 @@ def backend(smollm2_folder: Path) -> Iterator[HFBackend]:
     loaded.close()
 
 
+@pytest.fixture(scope="module")
+def plain_backend(smollm2_folder: Path) -> Iterator[HFBackend]:
+    """Every request scored on its own: bit-identical whatever its batch."""
+    loaded = from_reference(parse_model_ref(f"hf:{smollm2_folder}?prefix_sharing=0"))
+    yield loaded
+    loaded.close()
+
+
 def llamacpp_logprob(gguf: Path, context: str, continuation: str) -> float:
     """log P(continuation | context) from llama.cpp's own logits (not its echo log-probs)."""
     llama_cpp = pytest.importorskip("llama_cpp", reason="needs llama-cpp-python")
@@ -120,7 +129,9 @@ def test_scoring_row_truncates_from_the_left() -> None:
     row = scoring_row([1, 2, 3, 4], [5, 6], max_length=4)
     # The model reads 4 tokens: the targets' 2, less the last, plus the 3 nearest before.
     assert row.input_ids == (2, 3, 4, 5)
-    assert row == scoring_row([2, 3, 4], [5, 6], max_length=4)
+    assert row.truncated
+    fitting = scoring_row([2, 3, 4], [5, 6], max_length=4)
+    assert (fitting.input_ids, fitting.targets, fitting.truncated) == ((2, 3, 4, 5), (5, 6), False)
     with pytest.raises(ModelError, match="exceeds the model's 4-token context"):
         scoring_row([1], [2, 3, 4, 5, 6], max_length=4)
 
@@ -189,11 +200,19 @@ def test_paris_matches_llamacpp(backend: HFBackend, smollm2_gguf: Path) -> None:
 
 
 @real_model
-def test_log_probs_do_not_depend_on_the_batch(backend: HFBackend) -> None:
+def test_plain_log_probs_do_not_depend_on_the_batch(plain_backend: HFBackend) -> None:
+    together = plain_backend.loglikelihood(MIXED[::-1])[::-1]
+    alone = [plain_backend.loglikelihood([request])[0] for request in MIXED]
+    assert alone == together
+
+
+@real_model
+def test_shared_prefix_log_probs_do_not_depend_on_the_batch(backend: HFBackend) -> None:
+    # Float32 rounding differs with the shape of the pass, never by more than TREE_TOLERANCE.
     together = backend.loglikelihood(MIXED[::-1])[::-1]
     alone = [backend.loglikelihood([request])[0] for request in MIXED]
     for one, many in zip(alone, together, strict=True):
-        assert abs(one.logprob - many.logprob) < 1e-5
+        assert abs(one.logprob - many.logprob) < TREE_TOLERANCE
         assert one.is_greedy == many.is_greedy and one.n_tokens == many.n_tokens
     paris, berlin = together[0], together[1]
     assert paris.logprob > berlin.logprob + 2
@@ -272,3 +291,65 @@ def test_unknown_hub_id_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     message = str(raised.value)
     assert message.startswith("cannot download evalatlas-tests/no-such-model@v0 from the")
     assert "pass a local folder" in message and "\n" not in message
+
+
+FEW_SHOT_HEADER = "".join(
+    f"Question: What is {a} plus {a}?\nAnswer: {2 * a}\n\n" for a in range(1, 6)
+)
+# Two questions under one few-shot header, four choices each (one- and many-token).
+FEW_SHOT = tuple(
+    LoglikelihoodRequest(
+        f"q{q}", index, f"{FEW_SHOT_HEADER}Question: What is {q} plus {q}?\nAnswer:", choice
+    )
+    for q in (7, 9)
+    for index, choice in enumerate((" 14", " 18", " twelve or so", " 2"))
+)
+
+
+@real_model
+def test_prefix_sharing_is_on_and_agrees_with_plain_scoring(
+    backend: HFBackend, plain_backend: HFBackend
+) -> None:
+    assert backend.info.metadata["prefix_sharing"] == "on"
+    assert backend.shares_prefixes and not plain_backend.shares_prefixes
+    requests = (*FEW_SHOT, *MIXED)
+    shared, plain = backend.loglikelihood(requests), plain_backend.loglikelihood(requests)
+    for tree, alone in zip(shared, plain, strict=True):
+        assert abs(tree.logprob - alone.logprob) <= TREE_TOLERANCE
+        assert (tree.is_greedy, tree.n_tokens) == (alone.is_greedy, alone.n_tokens)
+
+
+@real_model
+def test_shared_tokens_are_read_once(backend: HFBackend, plain_backend: HFBackend) -> None:
+    def tokens_read(scorer: HFBackend) -> int:
+        counted: list[int] = []
+        base = scorer._model.base_model
+        hook = base.register_forward_pre_hook(
+            lambda _, args, kwargs: counted.append(int((kwargs["input_ids"] != -1).sum())),
+            with_kwargs=True,
+        )
+        try:
+            scorer.loglikelihood(FEW_SHOT)
+        finally:
+            hook.remove()
+        return sum(counted)
+
+    # Plain scoring reads the header eight times (padded); the tree reads it once.
+    assert tokens_read(backend) * 4 < tokens_read(plain_backend)
+
+
+@real_model
+def test_small_passes_give_the_same_scores(smollm2_folder: Path, backend: HFBackend) -> None:
+    small = from_reference(parse_model_ref(f"hf:{smollm2_folder}?batch_tokens=64"))
+    try:
+        for tiny, large in zip(
+            small.loglikelihood(FEW_SHOT), backend.loglikelihood(FEW_SHOT), strict=True
+        ):
+            assert abs(tiny.logprob - large.logprob) <= TREE_TOLERANCE
+    finally:
+        small.close()
+
+
+def test_batch_tokens_must_be_sensible() -> None:
+    with pytest.raises(ConfigError, match="batch_tokens must be at least"):
+        from_reference(parse_model_ref("hf:org/model?batch_tokens=3"))

@@ -56,7 +56,10 @@ def eval_command(
         Path | None,
         typer.Option(help="Read data from this local directory instead of the Hugging Face hub."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Requests per model batch.")] = 8,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Requests per model batch (default: what the backend prefers)."),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(

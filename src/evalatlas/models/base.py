@@ -77,6 +77,8 @@ class DeclaredBackend:
     """
 
     SUPPORTED_KINDS: ClassVar[frozenset[RequestKind]] = frozenset(RequestKind)
+    # Requests per batch when the caller names no size.
+    preferred_batch_size: ClassVar[int] = 8
     _info: ModelInfo
 
     @property

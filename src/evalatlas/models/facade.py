@@ -53,10 +53,20 @@ class RetryPolicy:
 ProgressCallback = Callable[[int], None]
 
 
+DEFAULT_BATCH_SIZE = 8
+
+
 class Model:
     def __init__(
-        self, backend: ModelBackend, *, batch_size: int = 8, retry: RetryPolicy | None = None
+        self,
+        backend: ModelBackend,
+        *,
+        batch_size: int | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        if batch_size is None:
+            # Prefix sharing needs many samples per batch; a remote server wants few.
+            batch_size = int(getattr(backend, "preferred_batch_size", DEFAULT_BATCH_SIZE))
         if batch_size < 1:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
         self.backend = backend
@@ -211,15 +221,20 @@ def _batches_of_whole_groups(
 ) -> Iterator[list[tuple[str, AnyRequest]]]:
     """Batches of about ``batch_size`` requests that never split a group of one context.
 
-    Groups go longest first: padded batches then hold requests of similar length (less
-    padding wasted), and a batch too large for memory fails at the start, not at the end.
-    Backends are batch-invariant, so the order changes no number. A group larger than
+    Log-likelihood groups go in context order, so samples sharing a prefix (one few-shot
+    header) meet in one batch and a prefix-sharing backend reads the prefix once. Other
+    kinds go longest first: padded batches then hold requests of similar length, and a
+    batch too large for memory fails at the start, not at the end. Backends score a request
+    the same whatever its batch, so the order changes no number. A group larger than
     ``batch_size`` becomes one batch of its own.
     """
     groups: dict[str, list[tuple[str, AnyRequest]]] = {}
     for item in keyed:
         groups.setdefault(_group_key(item[1]), []).append(item)
-    ordered = sorted(groups.values(), key=_group_length, reverse=True)
+    if keyed and isinstance(keyed[0][1], LoglikelihoodRequest):
+        ordered = [groups[context] for context in sorted(groups)]
+    else:
+        ordered = sorted(groups.values(), key=_group_length, reverse=True)
     batch: list[tuple[str, AnyRequest]] = []
     for group in ordered:
         if batch and len(batch) + len(group) > batch_size:

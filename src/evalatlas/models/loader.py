@@ -35,8 +35,9 @@ def load_backend(reference: str | ModelRef) -> ModelBackend:
 
 
 def load_model(
-    reference: str | ModelRef, *, batch_size: int = 8, retry: RetryPolicy | None = None
+    reference: str | ModelRef, *, batch_size: int | None = None, retry: RetryPolicy | None = None
 ) -> Model:
-    if batch_size < 1:
+    """The model behind ``reference``; ``batch_size`` None takes the backend's preference."""
+    if batch_size is not None and batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     return Model(load_backend(reference), batch_size=batch_size, retry=retry)

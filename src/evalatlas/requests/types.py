@@ -92,6 +92,7 @@ class LoglikelihoodResult:
     logprob: float
     is_greedy: bool
     n_tokens: int
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

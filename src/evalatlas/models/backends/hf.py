@@ -7,15 +7,23 @@
 - ``gguf_file``: a GGUF inside the folder (or hub repository); transformers dequantises it.
 - ``dtype``: float32 (default), bfloat16, float16 or auto (the dtype the model was saved in).
 - ``device``: cpu (default), cuda, cuda:N or mps.
-- ``max_length``: score at most this many tokens per forward pass (default: the model's
-  context length).
+- ``max_length``: the context window; longer inputs are cut from the left (default: the
+  model's context length).
+- ``prefix_sharing``: 1 (default) scores requests that share a prefix (the choices of one
+  question, samples with the same few-shot header) with each shared token computed once,
+  through tree attention; 0 scores every request on its own.
+- ``batch_tokens``: tokens per forward pass (default: 8192, halved whenever a pass runs out
+  of memory).
 - ``trust_remote_code`` is refused: EvalAtlas never runs code from a model repository.
 
 Scoring follows lm-evaluation-harness: trailing whitespace of a context moves to the
 continuation, the continuation's tokens are those of ``context + continuation`` after the
 context's tokens, an empty context is conditioned on the BOS token (EOS when there is none),
-and rolling log-likelihoods use disjoint windows. Batches are right-padded so that no
-request's log-probs depend on its neighbours.
+and rolling log-likelihoods use disjoint windows. Without prefix sharing, batches are
+right-padded so that a request's log-probs are bit-identical whatever its neighbours. With
+it (the default) they agree with that to float32 rounding: a load-time check compares both
+on probe questions and switches sharing off for a model where they differ by more than
+``TREE_TOLERANCE`` nats, or whose attention is neither full nor a sliding window.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from types import ModuleType
 from typing import Any, Literal
 
 from evalatlas.errors import ConfigError, ModelError, did_you_mean
+from evalatlas.models.backends.hf_tree import TreeScorer, collect, row_results
+from evalatlas.models.backends.prefix_tree import ScoringRow, pack_rows
 from evalatlas.models.base import DeclaredBackend, ModelInfo
 from evalatlas.models.refs import ModelRef
 from evalatlas.prompts import ChatTemplate, Message
@@ -44,13 +54,24 @@ from evalatlas.requests import (
 )
 
 INSTALL_HINT = "pip install 'evalatlas[hf]'"
-KNOWN_OPTIONS = ("gguf_file", "dtype", "device", "max_length", "trust_remote_code")
+KNOWN_OPTIONS = (
+    "gguf_file",
+    "dtype",
+    "device",
+    "max_length",
+    "prefix_sharing",
+    "batch_tokens",
+    "trust_remote_code",
+)
 DTYPES = ("float32", "bfloat16", "float16", "auto")
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf")
 # lm-evaluation-harness's choice when a config names no context length.
 DEFAULT_MAX_LENGTH = 2048
-# Rows x padded width of one forward pass: bounds memory when a caller sends a huge batch.
-MAX_BATCH_TOKENS = 8192
+# Rows x padded width of one forward pass when the reference names none. More tokens per
+# pass brings no speed on a CPU; out of memory, the budget is halved and the pass retried.
+DEFAULT_BATCH_TOKENS = 8192
+# Largest |log-prob| gap (nats) between tree and plain scoring accepted at load time.
+TREE_TOLERANCE = 1e-4
 # Every matrix product of a pass gets at least this many rows (see ``_kept_positions``):
 # CPU kernels take a differently rounded path for tiny row counts, which would make a
 # request's log-probs depend on how many neighbours it has.
@@ -115,6 +136,8 @@ class LoadOptions:
     dtype: str = "float32"
     device: str = "cpu"
     max_length: int | None = None
+    prefix_sharing: bool = True
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
 
 
 def parse_options(ref: ModelRef) -> LoadOptions:
@@ -144,7 +167,13 @@ def parse_options(ref: ModelRef) -> LoadOptions:
     max_length = ref.int_option("max_length", 0) or None
     if max_length is not None and max_length < 2:
         raise ConfigError(f"model reference {ref.raw!r}: max_length must be at least 2")
-    return LoadOptions(dtype, device, max_length)
+    batch_tokens = ref.int_option("batch_tokens", DEFAULT_BATCH_TOKENS)
+    if batch_tokens < MIN_PASS_ROWS:
+        raise ConfigError(
+            f"model reference {ref.raw!r}: batch_tokens must be at least {MIN_PASS_ROWS}"
+        )
+    sharing = ref.int_option("prefix_sharing", 1) != 0
+    return LoadOptions(dtype, device, max_length, sharing, batch_tokens)
 
 
 def resolve_source(ref: ModelRef) -> HFSource:
@@ -307,14 +336,6 @@ def context_length(config: Any) -> int | None:
 # --- token arithmetic (pure) ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScoringRow:
-    """Tokens the model reads, and the tokens its last ``len(targets)`` positions must predict."""
-
-    input_ids: tuple[int, ...]
-    targets: tuple[int, ...]
-
-
 def scoring_row(context: Sequence[int], targets: Sequence[int], max_length: int) -> ScoringRow:
     """``context + targets`` cut from the left to ``max_length + 1`` tokens, minus the last.
 
@@ -325,8 +346,9 @@ def scoring_row(context: Sequence[int], targets: Sequence[int], max_length: int)
             f"a continuation of {len(targets)} tokens exceeds the model's {max_length}-token "
             "context; shorten it or raise max_length"
         )
-    window = [*context, *targets][-(max_length + 1) :]
-    return ScoringRow(tuple(window[:-1]), tuple(targets))
+    joined = [*context, *targets]
+    window = joined[-(max_length + 1) :]
+    return ScoringRow(tuple(window[:-1]), tuple(targets), truncated=len(window) < len(joined))
 
 
 def rolling_rows(tokens: Sequence[int], prefix_id: int, max_length: int) -> list[ScoringRow]:
@@ -391,6 +413,9 @@ def token_facts(tokenizer: Any, model: Any) -> TokenFacts:
 class HFBackend(DeclaredBackend):
     """A loaded transformers model answering the three request kinds."""
 
+    # Many samples per call: samples sharing a few-shot header then share its computation.
+    preferred_batch_size = 256
+
     def __init__(
         self,
         reference: str,
@@ -413,10 +438,17 @@ class HFBackend(DeclaredBackend):
             if template
             else None
         )
-        self._info = self._describe(reference, template, hf)
-        self._max_length = options.max_length or self._info.context_length or DEFAULT_MAX_LENGTH
+        self._batch_tokens = options.batch_tokens
+        self._max_length = options.max_length or context_length(model.config) or DEFAULT_MAX_LENGTH
+        self._tree = TreeScorer(hf.torch, model, options.device, self._facts.pad_id)
+        self._prefix_sharing = False
+        sharing = self._check_tree() if options.prefix_sharing else "off (prefix_sharing=0)"
+        self._prefix_sharing = sharing == "on"
+        self._info = self._describe(reference, template, hf, sharing)
 
-    def _describe(self, reference: str, template: str | None, hf: HFModules) -> ModelInfo:
+    def _describe(
+        self, reference: str, template: str | None, hf: HFModules, sharing: str
+    ) -> ModelInfo:
         config = self._model.config
         architectures = getattr(config, "architectures", None) or [config.model_type]
         first = next(self._model.parameters())
@@ -430,6 +462,7 @@ class HFBackend(DeclaredBackend):
             "dtype": str(first.dtype).removeprefix("torch."),
             "device": self._options.device,
             "source": source.kind,
+            "prefix_sharing": sharing,
         }
         if source.gguf_file is not None:
             metadata["gguf_file"] = source.gguf_file
@@ -452,6 +485,40 @@ class HFBackend(DeclaredBackend):
     def close(self) -> None:
         self._model = None
         self._tokenizer = None
+
+    @property
+    def shares_prefixes(self) -> bool:
+        """True when requests sharing a prefix are scored with it computed once."""
+        return self._prefix_sharing
+
+    def _check_tree(self) -> str:
+        """ "on" when tree scoring matches plain scoring on probe questions, else why not."""
+        layout = self._tree.layout
+        if not layout.supported:
+            return f"off (attention layers {sorted(layout.layer_types)} are not supported)"
+        rows = self._probe_rows()
+        try:
+            tree, plain = self._score_tree(rows), self._score_plain(rows)
+        except Exception as error:  # a model that rejects a tree mask is scored plainly
+            return f"off (tree attention failed: {_first_line(error)})"
+        gap = max(abs(a.logprob - b.logprob) for a, b in zip(tree, plain, strict=True))
+        if gap > TREE_TOLERANCE:
+            return f"off (tree scoring differed from plain by {gap:.2g} nats)"
+        return "on"
+
+    def _probe_rows(self) -> list[ScoringRow]:
+        header = "The following are questions about the sky.\n\n"
+        pairs = [
+            ("Question: What colour is the sky?\nAnswer:", " blue"),
+            ("Question: What colour is the sky?\nAnswer:", " green like grass"),
+            ("Question: What colour is the sky?\nAnswer:", " red"),
+            ("Question: What is above the clouds?\nAnswer:", " the sun, 150 million km away"),
+        ]
+        requests = [
+            LoglikelihoodRequest("probe", index, header + context, continuation)
+            for index, (context, continuation) in enumerate(pairs)
+        ]
+        return [self._pair_row(request) for request in requests]
 
     # -- tokens --
 
@@ -514,6 +581,36 @@ class HFBackend(DeclaredBackend):
         return [LoglikelihoodResult(t, False, n) for t, n in zip(totals, counts, strict=True)]
 
     def _score(self, rows: Sequence[ScoringRow]) -> list[LoglikelihoodResult]:
+        if self._prefix_sharing:
+            return self._score_tree(rows)
+        return self._score_plain(rows)
+
+    def _score_tree(self, rows: Sequence[ScoringRow]) -> list[LoglikelihoodResult]:
+        longest = max((len(row.input_ids) for row in rows if row.targets), default=0)
+        # Twice the longest request: a shared few-shot header is then read at most once per
+        # two or more samples, while the dense tree mask stays small.
+        packs = pack_rows(rows, max(2 * longest, MIN_PASS_ROWS))
+        packs.sort(key=len, reverse=True)
+        totals = [0.0] * len(rows)
+        greedy = [True] * len(rows)
+        start = 0
+        while start < len(packs):
+            count = max(1, self._batch_tokens // max(len(packs[start]), 1))
+            chunk = packs[start : start + count]
+            try:
+                scores = self._tree.score(chunk)
+            except RuntimeError as error:
+                if not _out_of_memory(error) or self._batch_tokens <= len(chunk[0]):
+                    raise
+                self._batch_tokens //= 2  # and retry the same packs in smaller passes
+                continue
+            collect(chunk, scores, totals, greedy)
+            start += len(chunk)
+        return row_results(
+            [len(r.targets) for r in rows], totals, greedy, [r.truncated for r in rows]
+        )
+
+    def _score_plain(self, rows: Sequence[ScoringRow]) -> list[LoglikelihoodResult]:
         results: list[LoglikelihoodResult] = [LoglikelihoodResult(0.0, True, 0)] * len(rows)
         # Longest first, so rows of similar length share a pass and padding stays small.
         # Padding never changes a row's log-probs: pads sit after its last real token.
@@ -522,7 +619,7 @@ class HFBackend(DeclaredBackend):
             key=lambda i: len(rows[i].input_ids),
             reverse=True,
         )
-        for width, chunk in _chunks_by_tokens(order, rows):
+        for width, chunk in _chunks_by_tokens(order, rows, self._batch_tokens):
             scored = self._score_chunk([rows[i] for i in chunk], width)
             for index, result in zip(chunk, scored, strict=True):
                 results[index] = result
@@ -629,7 +726,9 @@ def _row_result(logits: Any, row: ScoringRow, torch: Any) -> LoglikelihoodResult
     targets = torch.tensor(row.targets, dtype=torch.long, device=log_probs.device)
     picked = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     greedy = bool((log_probs.argmax(dim=-1) == targets).all())
-    return LoglikelihoodResult(float(picked.double().sum()), greedy, len(row.targets))
+    return LoglikelihoodResult(
+        float(picked.double().sum()), greedy, len(row.targets), row.truncated
+    )
 
 
 def _next_token(logits: Any, temperature: float, generator: Any, torch: Any) -> int:
@@ -639,17 +738,21 @@ def _next_token(logits: Any, temperature: float, generator: Any, torch: Any) -> 
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
+def _out_of_memory(error: RuntimeError) -> bool:
+    return "out of memory" in str(error).lower() or "can't allocate memory" in str(error)
+
+
 def _chunks_by_tokens(
-    order: list[int], rows: Sequence[ScoringRow]
+    order: list[int], rows: Sequence[ScoringRow], batch_tokens: int
 ) -> Iterator[tuple[int, list[int]]]:
-    """(padded width, row indices) of consecutive rows, at most MAX_BATCH_TOKENS per pass.
+    """(padded width, row indices) of consecutive rows, at most ``batch_tokens`` per pass.
 
     ``order`` is longest first, so the first row of a chunk sets its width.
     """
     chunk: list[int] = []
     width = 0
     for index in order:
-        if chunk and (len(chunk) + 1) * width > MAX_BATCH_TOKENS:
+        if chunk and (len(chunk) + 1) * width > batch_tokens:
             yield width, chunk
             chunk = []
         if not chunk:

@@ -277,6 +277,9 @@ def _cut_at_stops(text: str, until: Sequence[str]) -> str:
 class LlamaCppBackend(DeclaredBackend):
     """A GGUF model in one llama.cpp context; answers every request kind."""
 
+    # Many samples per call: consecutive samples sharing a prefix keep it in the KV cache.
+    preferred_batch_size = 256
+
     def __init__(
         self, path: Path, *, reference: str | None = None, options: LlamaCppOptions | None = None
     ) -> None:
