@@ -38,11 +38,11 @@ def gemma3_gguf() -> Path:
     return bundled_gguf_path("gemma3-270m")
 
 
-def converted_model_dir() -> Path:
-    """Where the dequantised float32 SmolLM2 folder is cached between test runs."""
+def converted_model_dir(name: str = "smollm2-135m-instruct") -> Path:
+    """Where a dequantised float32 copy of a bundled model is cached between test runs."""
     configured = os.environ.get("EVALATLAS_TEST_CACHE")
     base = Path(configured) if configured else Path.home() / ".cache" / "evalatlas" / "test-models"
-    return base / "smollm2-135m-instruct-f32"
+    return base / f"{name}-f32"
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +55,15 @@ def smollm2_folder(smollm2_gguf: Path) -> Path:
     from evalatlas.models.backends.hf_convert import dequantise_gguf_to_folder
 
     return dequantise_gguf_to_folder(smollm2_gguf, converted_model_dir())
+
+
+@pytest.fixture(scope="session")
+def gemma3_folder(gemma3_gguf: Path) -> Path:
+    """Gemma-3 270M (sliding-window attention) as a float32 transformers folder, cached."""
+    for module in ("torch", "transformers"):
+        pytest.importorskip(
+            module, reason="needs torch and transformers: pip install 'evalatlas[hf]'"
+        )
+    from evalatlas.models.backends.hf_convert import dequantise_gguf_to_folder
+
+    return dequantise_gguf_to_folder(gemma3_gguf, converted_model_dir("gemma3-270m"))

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -353,3 +354,28 @@ def test_small_passes_give_the_same_scores(smollm2_folder: Path, backend: HFBack
 def test_batch_tokens_must_be_sensible() -> None:
     with pytest.raises(ConfigError, match="batch_tokens must be at least"):
         from_reference(parse_model_ref("hf:org/model?batch_tokens=3"))
+
+
+@real_model
+def test_running_out_of_memory_halves_the_pass(
+    smollm2_folder: Path, backend: HFBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scorer = from_reference(parse_model_ref(f"hf:{smollm2_folder}?batch_tokens=4096"))
+    real_score = scorer._tree.score
+    passes: list[int] = []
+
+    def small_memory(packs: Any) -> Any:
+        # What a device with room for two packs per pass says about a third.
+        passes.append(len(packs))
+        if len(packs) > 2:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_score(packs)
+
+    monkeypatch.setattr(scorer._tree, "score", small_memory)
+    try:
+        retried = scorer.loglikelihood(MIXED)
+    finally:
+        scorer.close()
+    assert max(passes) > 2 and passes[-1] <= 2
+    for after, before in zip(retried, backend.loglikelihood(MIXED), strict=True):
+        assert abs(after.logprob - before.logprob) <= TREE_TOLERANCE
