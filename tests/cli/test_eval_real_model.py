@@ -117,3 +117,29 @@ def test_the_random_baseline_guesses_uniformly(tmp_path: Path, shared_data: Path
     acc = next(m for m in payload["metrics"] if m["name"] == "acc")
     # ARC-Challenge has 4 choices on almost every question: a uniform guess is near 0.25.
     assert acc["ci_low"] < 0.25 < acc["ci_high"]
+
+
+def test_contexts_cut_to_a_small_window_are_counted_and_shown(
+    tmp_path: Path, smollm2_gguf: Path
+) -> None:
+    # Twelve examples make most prompts longer than 256 tokens: their context is cut.
+    model = f"llamacpp:{smollm2_gguf}?n_ctx=256&n_threads=1"
+    out = tmp_path / "out.json"
+    args = ("--tasks", "arithmetic_mc", "--limit", "6", "--num-fewshot", "12")
+    ran = run_cli("eval", "--model", model, *args, "--output", str(out), workspace=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    [result] = json.loads(out.read_text(encoding="utf-8"))
+    shown = ("results", "show", result["run_id"], "--json", "--samples", "6")
+    detail = run_cli(*shown, workspace=tmp_path)
+    samples = json.loads(detail.stdout)["samples"]
+    cut = [s for s in samples if s["metadata"].get("truncated_requests")]
+    assert 0 < result["truncated_samples"] == len(cut) < 6
+    for sample in cut:
+        flags = [response["truncated"] for response in sample["responses"]]
+        assert sum(flags) == sample["metadata"]["truncated_requests"]
+    line = (
+        f"arithmetic_mc: {len(cut)} of 6 samples had their context cut from the left to fit "
+        "the model's 256-token window"
+    )
+    assert line in ran.stdout
+    assert line in run_cli("results", "show", workspace=tmp_path).stdout

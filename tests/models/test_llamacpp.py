@@ -252,6 +252,53 @@ def test_rolling_windows_sum_per_window_loglikelihoods(smollm2_gguf: Path) -> No
     assert [w.n_tokens for w in windows] == [n_ctx, len(tokens) - n_ctx]
     assert rolling.n_tokens == len(tokens)
     assert rolling.logprob == pytest.approx(sum(w.logprob for w in windows), abs=1e-3)
+    assert not rolling.truncated  # scoring in windows cuts nothing
+
+
+@pytest.fixture(scope="module")
+def tiny_window(smollm2_gguf: Path) -> Iterator[LlamaCppBackend]:
+    backend = load_backend(f"llamacpp:{smollm2_gguf}?n_ctx=256&n_threads=1")
+    assert isinstance(backend, LlamaCppBackend)
+    yield backend
+    backend.close()
+
+
+@pytest.mark.parametrize("continuation", [" Paris", " Paris, the capital of France."])
+def test_a_context_longer_than_the_window_is_cut_from_the_left_and_marked(
+    tiny_window: LlamaCppBackend, continuation: str
+) -> None:
+    backend = tiny_window
+    assert backend.n_ctx == backend.info.context_length == 256
+    context = " ".join([TEXT] * 9) + "\nQuestion: What is the capital of France?\nAnswer:"
+    context_tokens = backend.tokenize(context)
+    targets = backend.tokenize(context + continuation)[len(context_tokens) :]
+    # The model reads every token but the last target, and at most n_ctx of them.
+    readable = len(context_tokens) + len(targets) - 1
+    assert readable > backend.n_ctx
+    kept = context_tokens[readable - backend.n_ctx :]
+    cut_context = backend.detokenize(kept)
+    assert backend.tokenize(cut_context) == kept  # the cut text is exactly the kept tokens
+
+    [long, cut] = backend.loglikelihood(
+        [
+            LoglikelihoodRequest("long", 0, context, continuation),
+            LoglikelihoodRequest("cut", 0, cut_context, continuation),  # fills the window
+        ]
+    )
+    assert long.truncated and not cut.truncated
+    assert long.n_tokens == cut.n_tokens == len(targets)
+    assert long.logprob == pytest.approx(cut.logprob, rel=0, abs=1e-6)
+    assert long.is_greedy == cut.is_greedy
+    [short] = backend.loglikelihood([LoglikelihoodRequest("short", 0, PARIS, continuation)])
+    assert not short.truncated
+
+
+def test_a_continuation_longer_than_the_window_is_refused(tiny_window: LlamaCppBackend) -> None:
+    continuation = " " + " ".join([TEXT] * 9)
+    assert len(tiny_window.tokenize(continuation, with_bos=False)) > tiny_window.n_ctx
+    with pytest.raises(ConfigError, match=r"n_ctx=256 and a continuation is never cut") as caught:
+        tiny_window.loglikelihood([LoglikelihoodRequest("q", 3, PARIS, continuation)])
+    assert "request q#3" in one_line_error(caught.value)
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:

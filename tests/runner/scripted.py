@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from evalatlas.errors import ModelError
@@ -17,19 +17,31 @@ from evalatlas.requests import (
 )
 
 
+def _never(request: LoglikelihoodRequest) -> bool:
+    del request
+    return False
+
+
 @dataclass
 class ScriptedBackend:
-    """Prefers the shortest continuation; generates a fixed text; can fail on a batch."""
+    """Prefers the shortest continuation; generates a fixed text; can fail on a batch;
+    says a log-likelihood request's context was cut where ``is_cut`` says so."""
 
     kinds: frozenset[RequestKind] = frozenset(RequestKind)
     generation: str = "42"
     fail_on_batch: int | None = None
+    is_cut: Callable[[LoglikelihoodRequest], bool] = _never
+    context_length: int | None = None
     calls: list[int] = field(default_factory=list)
 
     @property
     def info(self) -> ModelInfo:
         return ModelInfo(
-            reference="scripted", backend="scripted", name="scripted", fingerprint="scripted:1"
+            reference="scripted",
+            backend="scripted",
+            name="scripted",
+            fingerprint="scripted:1",
+            context_length=self.context_length,
         )
 
     @property
@@ -46,7 +58,10 @@ class ScriptedBackend:
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
         self._tick(len(requests))
-        return [LoglikelihoodResult(-float(len(r.continuation)), False, 1) for r in requests]
+        return [
+            LoglikelihoodResult(-float(len(r.continuation)), False, 1, self.is_cut(r))
+            for r in requests
+        ]
 
     def loglikelihood_rolling(
         self, requests: Sequence[RollingLoglikelihoodRequest]

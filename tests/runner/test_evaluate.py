@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from evalatlas.cli.display import truncation_notes
 from evalatlas.errors import ModelError, UnsupportedRequestError
 from evalatlas.models import Model, RetryPolicy
-from evalatlas.requests import RequestKind
+from evalatlas.requests import LoglikelihoodRequest, RequestKind
 from evalatlas.runner import EvalConfig, evaluate
+from evalatlas.runner.records import TRUNCATED_KEY
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.registry import resolve_tasks
 
@@ -37,6 +42,52 @@ def test_multiple_choice_scores_match_the_backend_choices() -> None:
     assert acc.n == 20
     assert acc.value == pytest.approx(sum(expected) / 20)
     assert acc.ci_low <= acc.value <= acc.ci_high
+
+
+def show(*args: str, workspace: Path) -> str:
+    """``evalatlas results show`` as a user runs it; its standard output."""
+    command = [sys.executable, "-m", "evalatlas", "results", "show", *args, "-w", str(workspace)]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def test_samples_with_a_cut_context_are_counted_stored_and_shown(tmp_path: Path) -> None:
+    tasks = resolve_tasks("arithmetic_mc,arithmetic_gen")
+    [plain, _] = evaluate(_model(ScriptedBackend()), tasks, EvalConfig(limit=10))
+    ids = [record.sample_id for record in plain.samples]
+    n_choices = len(plain.samples[7].requests)
+    cut = {f"{ids[2]}#0", f"{ids[5]}#1", *(f"{ids[7]}#{i}" for i in range(n_choices))}
+
+    def is_cut(request: LoglikelihoodRequest) -> bool:
+        return request.request_id in cut
+
+    backend = ScriptedBackend(is_cut=is_cut, context_length=2048)
+    workspace = tmp_path / "ws"
+    with Store.open(workspace) as store:
+        [mc, gen] = evaluate(_model(backend), tasks, EvalConfig(limit=10), store)
+        stored = store.get_result(mc.result.run_id)
+        records = store.load_samples(mc.result.run_id)
+    assert (mc.result.truncated_samples, mc.result.context_length) == (3, 2048)
+    assert (stored.truncated_samples, stored.context_length) == (3, 2048)
+    assert gen.result.truncated_samples == 0
+    counts = {r.sample_id: r.metadata.get(TRUNCATED_KEY) for r in records}
+    assert counts == {i: {ids[2]: 1, ids[5]: 1, ids[7]: n_choices}.get(i) for i in ids}
+    assert [r["truncated"] for r in records[5].responses] == [i == 1 for i in range(n_choices)]
+    assert mc.result.metrics == plain.result.metrics  # a cut context changes no score here
+
+    line = (
+        "arithmetic_mc: 3 of 10 samples had their context cut from the left to fit the "
+        "model's 2048-token window"
+    )
+    listed = show(workspace=workspace)
+    assert line in listed and "arithmetic_gen:" not in listed
+    assert line in show(mc.result.run_id[:8], workspace=workspace)
+    payload = json.loads(show("--json", workspace=workspace))
+    assert {r["spec"]["task"]: r["truncated_samples"] for r in payload} == {
+        "arithmetic_mc": 3,
+        "arithmetic_gen": 0,
+    }
 
 
 def test_unsupported_kind_fails_before_any_request_runs() -> None:
@@ -77,9 +128,15 @@ def test_a_failed_run_stores_nothing(tmp_path: Path) -> None:
 
 def test_group_result_pools_member_samples(shared_data: Path) -> None:
     tasks = resolve_tasks("mmlu")
-    outcomes = evaluate(_model(ScriptedBackend()), tasks, EvalConfig(limit=2, data_dir=shared_data))
+    first_sample_cut = ScriptedBackend(is_cut=lambda r: r.sample_id == "0")
+    outcomes = evaluate(_model(first_sample_cut), tasks, EvalConfig(limit=2, data_dir=shared_data))
     group = outcomes[-1]
     assert group.result.spec.task == "mmlu" and len(outcomes) == 58
+    assert [o.result.truncated_samples for o in outcomes[:-1]] == [1] * 57
+    assert group.result.truncated_samples == 57
+    # Folded members are counted in the group's line, not listed one by one.
+    [note] = truncation_notes([o.result for o in outcomes])
+    assert note.startswith("mmlu: 57 of 114 samples had their context cut from the left")
     acc = group.result.metric("acc")
     assert acc is not None and acc.n == 114
     member_values = [v for o in outcomes[:-1] for v in (s.scores["acc"] for s in o.samples)]

@@ -36,6 +36,14 @@ def test_log_likelihoods_round_trip_bit_for_bit(value: float) -> None:
     assert math.copysign(1.0, back.logprob) == math.copysign(1.0, value)
 
 
+def test_the_truncation_flag_round_trips_and_older_entries_read_as_not_cut() -> None:
+    cut = LoglikelihoodResult(-2.5, False, 3, truncated=True)
+    assert decode_response("k", encode_response(cut)) == cut
+    # What the cache held before responses said whether their context was cut.
+    older = '{"is_greedy": false, "logprob": -2.5, "n_tokens": 3, "type": "loglikelihood_result"}'
+    assert decode_response("k", older) == LoglikelihoodResult(-2.5, False, 3, truncated=False)
+
+
 def test_generations_round_trip() -> None:
     generation = Generation("Grüße\n42 ✓", 5, "stop")
     assert decode_response("k", encode_response(generation)) == generation

@@ -69,6 +69,43 @@ def test_database_at_version_1_upgrades_and_keeps_its_rows(
     assert models == [("old-model",), ("SmolLM2-135M-Instruct",)]
 
 
+def test_runs_stored_before_truncation_was_counted_read_as_nothing_cut(
+    workspace: Path, make_spec: Any
+) -> None:
+    workspace.mkdir()
+    engine = make_engine(sqlite_url(workspace / "evalatlas.db"))
+    assert migrate(engine, target=3) == [1, 2, 3]
+    spec = make_spec()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO models (id, reference, name, fingerprint, backend, metadata) "
+                "VALUES (1, 'gguf:old', 'old-model', 'sha256:00', 'llamacpp', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tasks (id, name, version, task_hash) "
+                "VALUES (1, 'arc_easy', '1.0', 'c0ffee')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, spec_hash, spec, model_id, task_id, status, "
+                "created_at, finished_at, n_samples, usage) VALUES (:run_id, :spec_hash, "
+                ":spec, 1, 1, 'FINISHED', '2025-03-01 12:00:00.000000', "
+                "'2025-03-01 12:00:01.000000', 3, '{}')"
+            ),
+            {"run_id": "a" * 32, "spec_hash": spec.spec_hash(), "spec": spec.model_dump_json()},
+        )
+    engine.dispose()
+
+    with Store.open(workspace) as store:
+        [old] = store.list_results()
+    assert old.run_id == "a" * 32 and old.spec == spec
+    assert (old.truncated_samples, old.context_length) == (0, None)
+
+
 def test_migrations_build_exactly_the_schema_the_queries_use(tmp_path: Path) -> None:
     engine = make_engine(sqlite_url(tmp_path / "atlas.db"))
     try:

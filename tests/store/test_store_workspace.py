@@ -58,6 +58,19 @@ def test_round_trip_keeps_nan_metrics_and_unicode_samples(
     assert back[1].responses[0]["logprob"] == -math.inf
 
 
+def test_truncation_count_and_window_round_trip(
+    store: Store, make_result: Any, samples: list[SampleRecord]
+) -> None:
+    cut = make_result().model_copy(update={"truncated_samples": 2, "context_length": 2048})
+    plain = make_result(minutes=1)
+    store.save_result(cut, samples)
+    store.save_result(plain, samples)
+    loaded = store.get_result(cut.run_id)
+    assert (loaded.truncated_samples, loaded.context_length) == (2, 2048)
+    loaded_plain = store.get_result(plain.run_id)
+    assert (loaded_plain.truncated_samples, loaded_plain.context_length) == (0, None)
+
+
 def test_find_finished_returns_latest_run_of_that_spec(
     store: Store, make_spec: Any, make_result: Any, samples: list[SampleRecord]
 ) -> None:

@@ -21,8 +21,7 @@ def results_table(
 ) -> Table:
     """One row per metric. Members of a group whose group result is present (the 57 MMLU
     subjects under ``mmlu``) are folded away unless ``show_members``."""
-    present_groups = {r.spec.task for r in results if r.spec.task_version == "group"}
-    shown = [r for r in results if show_members or r.group not in present_groups]
+    shown = _shown(results, show_members)
     several_models = len({r.spec.model_reference for r in shown}) > 1
     table = Table(title=title, caption=_caption(len(results) - len(shown)))
     headers = (["model"] if several_models else []) + [
@@ -44,6 +43,31 @@ def results_table(
             row = _metric_row(result, metric)
             table.add_row(*([result.spec.model_name] if several_models else []), *row)
     return table
+
+
+def _shown(results: Sequence[EvalResult], show_members: bool) -> list[EvalResult]:
+    present_groups = {r.spec.task for r in results if r.spec.task_version == "group"}
+    return [r for r in results if show_members or r.group not in present_groups]
+
+
+def truncation_notes(results: Sequence[EvalResult], *, show_members: bool = False) -> list[str]:
+    """One line per shown result that had samples whose context was cut from the left (a
+    folded group member's cut samples are counted in its group's line)."""
+    shown = _shown(results, show_members)
+    several_models = len({r.spec.model_reference for r in shown}) > 1
+    notes = []
+    for result in shown:
+        if result.truncated_samples == 0:
+            continue
+        label = (
+            f"{result.spec.model_name} {result.spec.task}" if several_models else result.spec.task
+        )
+        window = f"{result.context_length}-token" if result.context_length else "context"
+        notes.append(
+            f"{label}: {result.truncated_samples} of {result.n_samples} samples had their "
+            f"context cut from the left to fit the model's {window} window"
+        )
+    return notes
 
 
 def _caption(folded: int) -> str | None:
@@ -85,6 +109,7 @@ CSV_COLUMNS = (
     "higher_is_better",
     "created_at",
     "spec_hash",
+    "truncated_samples",
 )
 
 
@@ -109,6 +134,7 @@ def results_csv_rows(results: Sequence[EvalResult]) -> list[list[str]]:
                     str(m.higher_is_better),
                     r.created_at.isoformat(),
                     r.spec_hash,
+                    str(r.truncated_samples),
                 ]
             )
     return rows

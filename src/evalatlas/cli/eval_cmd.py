@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from evalatlas.cli.display import make_console, results_json, results_table
+from evalatlas.cli.display import make_console, results_json, results_table, truncation_notes
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.cli.progress import RichProgress
@@ -107,6 +107,8 @@ def eval_command(
     results = [o.result for o in outcomes]
     title = f"{loaded.info.name} ({loaded.info.reference})"
     console.print(results_table(results, title=title, show_members=members))
+    for note in truncation_notes(results, show_members=members):
+        console.print(note, highlight=False, markup=False)
     usage = loaded.usage
     console.print(
         f"{usage.requests} requests ({usage.unique_requests} unique, {usage.cached} cached) "

@@ -20,6 +20,7 @@ from evalatlas.cli.display import (
     results_csv_rows,
     results_json,
     results_table,
+    truncation_notes,
 )
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
@@ -68,6 +69,7 @@ def show_command(
                 )
             else:
                 console.print(results_table(results, show_members=members))
+                _print_notes(console, truncation_notes(results, show_members=members))
             return
         result = store.get_result(run_id)
         records = store.load_samples(result.run_id)
@@ -88,8 +90,14 @@ def _filter(records: list[SampleRecord], wrong_only: bool) -> list[SampleRecord]
     return [r for r in records if any(v < 1.0 for v in r.scores.values())]
 
 
+def _print_notes(console: Console, notes: list[str]) -> None:
+    for note in notes:
+        console.print(note, highlight=False, markup=False)
+
+
 def _print_card(console: Console, result: EvalResult) -> None:
     console.print(results_table([result], title=f"run {result.run_id}"))
+    _print_notes(console, truncation_notes([result]))
     card = Table(title="eval card (spec)", show_header=False)
     for key, value in result.spec.model_dump().items():
         card.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))

@@ -19,7 +19,7 @@ from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.runner.groups import group_results
 from evalatlas.runner.plan import EvalConfig, PlannedTask, plan_tasks
 from evalatlas.runner.progress import NullProgress, ProgressReporter
-from evalatlas.runner.records import sample_record
+from evalatlas.runner.records import sample_record, truncated_requests
 from evalatlas.store.records import EvalResult, MetricRecord, SampleRecord
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.task import SampleOutcome, Task
@@ -72,7 +72,7 @@ def evaluate(
     finally:
         model.cache = previous_cache  # our hook must not outlive the store it writes to
     for plan in to_run:
-        outcome = _finish_task(plan, responses, config)
+        outcome = _finish_task(plan, responses, config, model.info.context_length)
         if store is not None:
             saved = store.save_result(outcome.result, list(outcome.samples))
             outcome = TaskOutcome(saved, reused=False, samples=outcome.samples)
@@ -105,16 +105,22 @@ def _run_requests(
 
 
 def _finish_task(
-    plan: PlannedTask, responses: dict[tuple[str, str], AnyResponse], config: EvalConfig
+    plan: PlannedTask,
+    responses: dict[tuple[str, str], AnyResponse],
+    config: EvalConfig,
+    context_length: int | None,
 ) -> TaskOutcome:
     task = plan.task
     outcomes: list[SampleOutcome] = []
     records: list[SampleRecord] = []
+    truncated_samples = 0
     for prepared in plan.prepared:
         answers = [responses[(task.name, r.request_id)] for r in prepared.requests]
         outcome = task.score(prepared, answers)
         outcomes.append(outcome)
         records.append(sample_record(prepared, answers, outcome))
+        if truncated_requests(answers):
+            truncated_samples += 1
     result = EvalResult(
         run_id=uuid4().hex,
         spec=plan.spec,
@@ -123,6 +129,8 @@ def _finish_task(
         created_at=datetime.now(UTC),
         n_samples=len(records),
         group=task.group,
+        truncated_samples=truncated_samples,
+        context_length=context_length,
     )
     return TaskOutcome(result, reused=False, samples=tuple(records))
 

@@ -99,6 +99,8 @@ def _group_result(spec: EvalSpec, outcomes: list[TaskOutcome], store: Store | No
         created_at=datetime.now(UTC),
         n_samples=n_total,
         usage={"members": float(len(outcomes))},
+        truncated_samples=sum(o.result.truncated_samples for o in outcomes),
+        context_length=outcomes[0].result.context_length,
     )
 
 

@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from evalatlas.requests import AnyRequest, AnyResponse
+from evalatlas.requests import AnyRequest, AnyResponse, LoglikelihoodResult
 from evalatlas.store.records import SampleRecord
 from evalatlas.tasks.task import PreparedSample, SampleOutcome
+
+TRUNCATED_KEY = "truncated_requests"
+"""Metadata key of a sample record: how many of its requests had their context cut."""
 
 
 def sample_record(
@@ -25,11 +28,18 @@ def sample_record(
         responses=[_json_safe(asdict(r)) for r in responses],
         extracted=outcome.extracted,
         scores={name: float(value) for name, value in outcome.scores.items()},
-        metadata=_json_safe(_metadata(sample.metadata, outcome)),
+        metadata=_json_safe(_metadata(sample.metadata, outcome, truncated_requests(responses))),
     )
 
 
-def _metadata(sample_metadata: Mapping[str, Any], outcome: SampleOutcome) -> dict[str, Any]:
+def truncated_requests(responses: list[AnyResponse]) -> int:
+    """How many of a sample's requests had their context cut from the left to fit."""
+    return sum(1 for r in responses if isinstance(r, LoglikelihoodResult) and r.truncated)
+
+
+def _metadata(
+    sample_metadata: Mapping[str, Any], outcome: SampleOutcome, truncated: int
+) -> dict[str, Any]:
     # Per-sample numbers that are not scores (e.g. a document's log-likelihood, words and
     # bytes behind corpus perplexity) are kept so aggregates can be recomputed from records.
     metadata = dict(sample_metadata)
@@ -37,6 +47,8 @@ def _metadata(sample_metadata: Mapping[str, Any], outcome: SampleOutcome) -> dic
         metadata["outcome"] = dict(outcome.extra)
     if outcome.explanation:
         metadata["explanation"] = outcome.explanation
+    if truncated:
+        metadata[TRUNCATED_KEY] = truncated
     return metadata
 
 

@@ -137,10 +137,18 @@ def create_response_cache(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def record_truncation_in_runs(conn: Connection) -> None:
+    """Version 4: how many samples of a run had their context cut from the left, and the
+    context window they were cut to. Runs stored before it were not counted and read 0."""
+    conn.exec_driver_sql("ALTER TABLE runs ADD COLUMN truncated_samples INTEGER NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("ALTER TABLE runs ADD COLUMN context_length INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
     create_response_cache,
+    record_truncation_in_runs,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

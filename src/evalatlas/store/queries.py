@@ -90,6 +90,8 @@ def insert_finished(conn: Connection, result: EvalResult, finished_at: datetime)
             usage=json_safe(result.usage),
             details_path=result.details_path,
             error=None,
+            truncated_samples=result.truncated_samples,
+            context_length=result.context_length,
             **values,
         )
     )
@@ -197,4 +199,6 @@ def row_to_result(row: RowMapping, metric_records: list[MetricRecord]) -> EvalRe
         usage=row["usage"],
         group=row["group"],
         details_path=row["details_path"],
+        truncated_samples=row["truncated_samples"],
+        context_length=row["context_length"],
     )

@@ -92,6 +92,10 @@ class EvalResult(BaseModel):
     usage: dict[str, float] = Field(default_factory=dict)
     group: str | None = None
     details_path: str | None = None
+    # Samples with at least one request whose context was cut from the left to fit the
+    # model's context window of ``context_length`` tokens (None: the backend did not say).
+    truncated_samples: int = 0
+    context_length: int | None = None
     samples: list[SampleRecord] | None = None
 
     def metric(self, name: str) -> MetricRecord | None:

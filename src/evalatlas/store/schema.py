@@ -70,6 +70,8 @@ runs = Table(
     Column("details_path", String(1024), nullable=True),
     Column("error", Text, nullable=True),
     Column("group", String(256), nullable=True),
+    Column("truncated_samples", Integer, nullable=False, server_default="0"),
+    Column("context_length", Integer, nullable=True),
     Index("ix_runs_status_created_at", "status", "created_at"),
 )
 

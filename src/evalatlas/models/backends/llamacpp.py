@@ -9,8 +9,9 @@ each generate request brings its own), ``reuse_prefix`` (1; 0 re-decodes every r
 
 Log-probabilities are computed here from the logits of ``llama_decode``, never through
 ``create_completion(echo=True, logprobs=...)``, which shifts prompt log-probs by one token
-for models that add no BOS token. Inputs longer than the context are cut from the left, as
-lm-evaluation-harness does.
+for models that add no BOS token. A context longer than the window is cut from the left, as
+lm-evaluation-harness does, and the result says so (``truncated``); a continuation longer
+than the window is refused. Rolling documents are scored in windows, which is no cut.
 """
 
 from __future__ import annotations
@@ -360,11 +361,15 @@ class LlamaCppBackend(DeclaredBackend):
         if len(continuation) > self.n_ctx:
             raise ConfigError(
                 f"request {request.request_id}: continuation of {len(continuation)} tokens "
-                f"exceeds n_ctx={self.n_ctx}; raise it with ?n_ctx=N"
+                f"exceeds n_ctx={self.n_ctx} and a continuation is never cut; "
+                "raise it with ?n_ctx=N"
             )
-        inputs = (context + continuation)[:-1][-self.n_ctx :]
+        # The last token is only predicted, never read; the model reads at most n_ctx tokens.
+        readable = (context + continuation)[:-1]
+        inputs = readable[-self.n_ctx :]
         logprob, greedy = self._decoder.score(inputs, continuation)
-        return LoglikelihoodResult(logprob, greedy, len(continuation))
+        truncated = len(inputs) < len(readable)
+        return LoglikelihoodResult(logprob, greedy, len(continuation), truncated)
 
     def loglikelihood_rolling(
         self, requests: Sequence[RollingLoglikelihoodRequest]
