@@ -1,7 +1,9 @@
 """Tree-attention scoring for transformers models (see ``prefix_tree``).
 
 Each pack becomes one row of a forward pass with explicit position ids (a node's depth)
-and a 4D additive attention mask (a node sees its ancestors). Only the hidden states of
+and a 4D attention mask (a node sees its ancestors): boolean for PyTorch's SDPA attention,
+whose kernels run a boolean mask about 1.5x faster than an additive one on a CPU, and
+additive for the eager implementation. Only the hidden states of
 nodes that predict a target go through the output projection: the vocabulary projection
 of every other token would be wasted work.
 
@@ -70,6 +72,8 @@ class TreeScorer:
         self._device = device
         self._pad_id = pad_id
         self._base = model.base_model
+        # Boolean masks only where the attention function takes them as "may attend".
+        self._boolean_mask = getattr(model.config, "_attn_implementation", "eager") == "sdpa"
         self._head = model.get_output_embeddings()
         config = model.config
         self.layout = attention_layout(config)
@@ -117,6 +121,8 @@ class TreeScorer:
             allowed[row, 0, : len(pack), : len(pack)] = pack.ancestor_mask(window)
             padding = np.arange(len(pack), width)
             allowed[row, 0, padding, padding] = True  # a pad sees only itself: no empty rows
+        if self._boolean_mask:
+            return torch.from_numpy(allowed).to(self._device)
         dtype = next(self._model.parameters()).dtype
         mask = torch.zeros(allowed.shape, dtype=dtype)
         mask.masked_fill_(torch.from_numpy(~allowed), torch.finfo(dtype).min)
