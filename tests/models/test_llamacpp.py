@@ -339,3 +339,18 @@ def test_missing_llama_cpp_gives_the_install_line(monkeypatch: pytest.MonkeyPatc
         import_llama_cpp()
     assert INSTALL_HINT == "pip install 'evalatlas[llamacpp]'"
     assert INSTALL_HINT in one_line_error(caught.value)
+
+
+def test_a_generation_prompt_longer_than_the_window_is_cut_and_marked(
+    tiny_window: LlamaCppBackend,
+) -> None:
+    prompt = " ".join([TEXT] * 9) + "\nQuestion: What is the capital of France?\nAnswer:"
+    assert len(tiny_window.tokenize(prompt)) > tiny_window.n_ctx
+    [long, short] = tiny_window.generate(
+        [
+            GenerateRequest("long", 0, prompt=prompt, max_tokens=8),
+            GenerateRequest("short", 0, prompt=PARIS, max_tokens=8),
+        ]
+    )
+    assert long.truncated and not short.truncated
+    assert long.tokens <= 8 and long.finish_reason in ("stop", "length")

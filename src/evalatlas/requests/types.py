@@ -100,6 +100,7 @@ class Generation:
     text: str
     tokens: int
     finish_reason: str
+    truncated: bool = False  # the prompt was cut from the left to leave room for the answer
 
 
 AnyResponse = LoglikelihoodResult | Generation

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from evalatlas.requests import AnyRequest, AnyResponse, LoglikelihoodResult
+from evalatlas.requests import AnyRequest, AnyResponse, Generation, LoglikelihoodResult
 from evalatlas.store.records import SampleRecord
 from evalatlas.tasks.task import PreparedSample, SampleOutcome
 
@@ -34,7 +34,9 @@ def sample_record(
 
 def truncated_requests(responses: list[AnyResponse]) -> int:
     """How many of a sample's requests had their context cut from the left to fit."""
-    return sum(1 for r in responses if isinstance(r, LoglikelihoodResult) and r.truncated)
+    return sum(
+        1 for r in responses if isinstance(r, LoglikelihoodResult | Generation) and r.truncated
+    )
 
 
 def _metadata(

@@ -439,9 +439,10 @@ class HFBackend(DeclaredBackend):
             if template
             else None
         )
-        self._batch_tokens = options.batch_tokens or DEFAULT_BATCH_TOKENS[
-            "cpu" if options.device == "cpu" else "accelerator"
-        ]
+        self._batch_tokens = (
+            options.batch_tokens
+            or DEFAULT_BATCH_TOKENS["cpu" if options.device == "cpu" else "accelerator"]
+        )
         self._max_length = options.max_length or context_length(model.config) or DEFAULT_MAX_LENGTH
         self._tree = TreeScorer(hf.torch, model, options.device, self._facts.pad_id)
         self._prefix_sharing = False
@@ -703,12 +704,13 @@ class HFBackend(DeclaredBackend):
             )
         with self._torch.inference_mode():
             tokens, finish = self._decode(prompt[-room:], request)
+        truncated = len(prompt) > room
         _, tokenizer = self._loaded()
         text = tokenizer.decode(tokens, skip_special_tokens=True)
         cut = first_stop(text, request.until)
         if cut is not None:
             text, finish = text[:cut], "stop"
-        return Generation(text, len(tokens), finish)
+        return Generation(text, len(tokens), finish, truncated)
 
     def _decode(self, prompt: list[int], request: GenerateRequest) -> tuple[list[int], str]:
         torch = self._torch

@@ -399,7 +399,9 @@ class LlamaCppBackend(DeclaredBackend):
         text = request.prompt if request.prompt is not None else self._render(request.messages)
         tokens = self._vocab.encode(text, with_bos=True) or [self._vocab.prefix_id]
         max_tokens = min(request.max_tokens, self.n_ctx - 1)
-        tokens = tokens[-(self.n_ctx - max_tokens) :]
+        room = self.n_ctx - max_tokens
+        truncated = len(tokens) > room
+        tokens = tokens[-room:]
         self._llm.reset()
         try:
             output = self._llm.create_completion(
@@ -420,6 +422,7 @@ class LlamaCppBackend(DeclaredBackend):
             text=_cut_at_stops(str(choice["text"]), request.until),
             tokens=int(output["usage"]["completion_tokens"]),
             finish_reason=str(choice["finish_reason"] or "length"),
+            truncated=truncated,
         )
 
     def _render(self, messages: tuple[ChatMessage, ...] | None) -> str:
