@@ -96,3 +96,13 @@ def test_a_row_longer_than_the_budget_still_gets_a_pack() -> None:
 def test_rows_without_targets_are_left_out() -> None:
     assert pack_rows([ScoringRow((1, 2), ())], max_pack_tokens=10) == []
     assert unique_tokens([ScoringRow((1, 2), ())]) == 0
+
+
+def test_growth_bounds_a_pack_by_its_own_first_request() -> None:
+    short = [row for q in range(10) for row in choices_of((q, q + 1), [(7,), (8,)])]
+    long_row = ScoringRow(tuple(range(500, 700)), (1,))
+    packs = pack_rows([*short, long_row], max_pack_tokens=10_000, growth=2.0)
+    # the short rows' packs stay near twice a short row (23 tokens), whatever the long one
+    assert all(len(pack) <= 2 * 23 for pack in packs if len(pack) < 200)
+    covered = sorted(row for pack in packs for row, _, _ in pack.targets)
+    assert covered == list(range(len(short) + 1))

@@ -590,10 +590,9 @@ class HFBackend(DeclaredBackend):
         return self._score_plain(rows)
 
     def _score_tree(self, rows: Sequence[ScoringRow]) -> list[LoglikelihoodResult]:
-        longest = max((len(row.input_ids) for row in rows if row.targets), default=0)
-        # Twice the longest request: a shared few-shot header is then read at most once per
-        # two or more samples, while the dense tree mask stays small.
-        packs = pack_rows(rows, max(2 * longest, MIN_PASS_ROWS))
+        # A pack grows to twice its first request: a shared few-shot header is then read
+        # once per two or more samples, while the dense tree mask stays small.
+        packs = pack_rows(rows, self._batch_tokens, growth=2.0)
         packs.sort(key=len, reverse=True)
         totals = [0.0] * len(rows)
         greedy = [True] * len(rows)

@@ -88,9 +88,13 @@ def common_prefix_length(left: Sequence[int], right: Sequence[int]) -> int:
     return length
 
 
-def pack_rows(rows: Sequence[ScoringRow], max_pack_tokens: int) -> list[Pack]:
+def pack_rows(
+    rows: Sequence[ScoringRow], max_pack_tokens: int, *, growth: float | None = None
+) -> list[Pack]:
     """Tree rows covering every row that has targets, each at most ``max_pack_tokens`` nodes
-    (a longer single row gets a pack of its own).
+    (a longer single row gets a pack of its own). With ``growth``, a pack also stops at
+    ``growth`` times the length of its first row: the attention mask is dense, so a pack
+    much longer than its requests costs more than re-reading their shared prefix would.
 
     Rows are taken in lexicographic token order, so rows sharing a prefix are neighbours and
     the longest prefix a row shares with anything already in a pack is the one it shares
@@ -101,6 +105,7 @@ def pack_rows(rows: Sequence[ScoringRow], max_pack_tokens: int) -> list[Pack]:
         (i for i, row in enumerate(rows) if row.targets), key=lambda i: rows[i].input_ids
     )
     packs: list[Pack] = []
+    limit = max_pack_tokens
     previous: tuple[int, ...] = ()
     for index in order:
         inputs = rows[index].input_ids
@@ -109,9 +114,11 @@ def pack_rows(rows: Sequence[ScoringRow], max_pack_tokens: int) -> list[Pack]:
         if (
             not packs
             or shared < min(MIN_SHARED_TOKENS, len(inputs))
-            or len(packs[-1]) + new_nodes > max_pack_tokens
+            or len(packs[-1]) + new_nodes > limit
         ):
             packs.append(Pack())
+            if growth is not None:
+                limit = min(max_pack_tokens, max(int(growth * len(inputs)), MIN_SHARED_TOKENS))
         packs[-1].insert(index, rows[index])
         previous = inputs
     return packs
