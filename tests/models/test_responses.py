@@ -79,7 +79,8 @@ def test_only_generation_is_supported(answers: Path) -> None:
     [
         ('{"sample_id": "a", "response": "x"}\n{not json}\n', r":2: invalid JSON"),
         ('{"sample_id": "a", "answer": "x"}\n', r":1: no answer field.*'response'"),
-        ('{"response": "x"}\n', r":1: no 'sample_id', 'id' or 'prompt'"),
+        ('{"response": "x"}\n', r":1: no 'sample_id', 'id', 'key' or 'prompt'"),
+        ('{"key": [1], "response": "x"}\n', r":1: field 'key' must be a string or an integer"),
         ('{"sample_id": "a", "response": 3}\n', r":1: field 'response' must be a string"),
         ('["a", "b"]\n', r":1: expected a JSON object"),
         (
@@ -111,3 +112,32 @@ def test_prompt_answered_differently_twice_is_refused_when_used(tmp_path: Path) 
     model = load_model(f"responses:{path}")
     with pytest.raises(DataError, match="lines 1 and 2"):
         model.run([GenerateRequest("s", 0, prompt="Q")])
+
+
+def test_ifeval_lines_match_by_key_or_by_googles_prompt_and_response(tmp_path: Path) -> None:
+    # IFEval numbers its prompts with an integer "key"; Google's published response files
+    # hold only {"prompt", "response"}.
+    path = write_jsonl(
+        tmp_path / "ifeval.jsonl",
+        [
+            {"key": 1000, "response": "by key"},
+            {"prompt": "Write a haiku. Do not use any commas.", "response": "by prompt"},
+        ],
+    )
+    model = load_model(f"responses:{path}")
+    by_key, by_prompt = model.run(
+        [
+            GenerateRequest("1000", 0, prompt="Write a 300+ word summary", until=()),
+            GenerateRequest("1001", 0, prompt="Write a haiku. Do not use any commas.", until=()),
+        ]
+    )
+    assert by_key == Generation("by key", 0, "stop")
+    assert by_prompt == Generation("by prompt", 0, "stop")
+
+
+def test_sample_id_wins_over_key_on_one_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "both.jsonl", [{"sample_id": "a", "key": 7, "response": "x"}])
+    model = load_model(f"responses:{path}")
+    assert model.run([GenerateRequest("a", 0, prompt="p")]) == [Generation("x", 0, "stop")]
+    with pytest.raises(ModelError, match="'7'"):
+        model.run([GenerateRequest("7", 0, prompt="other")])

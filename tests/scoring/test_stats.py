@@ -14,6 +14,7 @@ from evalatlas.scoring.stats import (
     mcnemar,
     mean_metric,
     paired_difference,
+    ratio_metric,
 )
 
 
@@ -176,3 +177,79 @@ def test_mcnemar_uses_only_pairs_scored_on_both_sides() -> None:
 def test_mcnemar_rejects_non_binary_scores() -> None:
     with pytest.raises(DataError, match="0/1 scores"):
         mcnemar([0.5, 1.0], [1.0, 0.0])
+
+
+def _clustered_counts(seed: int, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Units of 1-3 items sharing one success probability, as IFEval's instructions share
+    one response: items of a unit mostly pass or fail together."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 4, size=n_units).astype(np.float64)
+    abilities = rng.beta(0.3, 0.2, size=n_units)
+    followed = rng.binomial(sizes.astype(np.int64), abilities).astype(np.float64)
+    return followed, sizes
+
+
+def test_ratio_metric_pools_items_over_units() -> None:
+    # One unit 1 of 1, another 0 of 3: a quarter of the items, not the mean of 1.0 and 0.0.
+    result = ratio_metric([1.0, 0.0], [1.0, 3.0], np.random.default_rng(0))
+    assert result.value == 0.25
+    assert result.n == 2
+
+
+def test_ratio_metric_with_one_item_per_unit_has_the_mean_stderr() -> None:
+    values = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
+    ratio = ratio_metric(values, [1.0] * len(values), np.random.default_rng(0))
+    mean = mean_metric(values)
+    assert ratio.value == pytest.approx(mean.value)
+    assert ratio.stderr == pytest.approx(mean.stderr)
+
+
+def test_ratio_metric_matches_a_brute_force_cluster_bootstrap() -> None:
+    followed, sizes = _clustered_counts(seed=7, n_units=300)
+    result = ratio_metric(followed, sizes, np.random.default_rng(5), n_boot=4000)
+    brute_rng = np.random.default_rng(99)
+    replicates = []
+    for _ in range(4000):
+        picked = brute_rng.integers(0, 300, size=300)
+        replicates.append(followed[picked].sum() / sizes[picked].sum())
+    assert result.value == followed.sum() / sizes.sum()
+    # The delta-method standard error agrees with the bootstrap's spread ...
+    assert result.stderr == pytest.approx(np.std(replicates, ddof=1), rel=0.08)
+    # ... and so does the interval, drawn with another seed.
+    low, high = np.percentile(replicates, [2.5, 97.5])
+    assert result.ci_low == pytest.approx(low, abs=0.01)
+    assert result.ci_high == pytest.approx(high, abs=0.01)
+    # Items of a unit are not independent: treating them as such understates the error.
+    items = sizes.sum()
+    naive = math.sqrt(result.value * (1.0 - result.value) / items)
+    assert result.stderr > 1.15 * naive
+
+
+def test_ratio_metric_interval_resamples_whole_units_with_the_given_generator() -> None:
+    followed, sizes = _clustered_counts(seed=3, n_units=40)
+    result = ratio_metric(followed, sizes, np.random.default_rng(21), n_boot=500)
+    assert result == ratio_metric(followed, sizes, np.random.default_rng(21), n_boot=500)
+    # The same draws, one unit index vector per replicate, by hand.
+    rng = np.random.default_rng(21)
+    by_hand = []
+    for _ in range(500):
+        picked = rng.integers(0, 40, size=40)
+        by_hand.append(followed[picked].sum() / sizes[picked].sum())
+    assert (result.ci_low, result.ci_high) == pytest.approx(np.percentile(by_hand, [2.5, 97.5]))
+
+
+def test_ratio_metric_counts_unscored_units_and_needs_two_for_an_interval() -> None:
+    result = ratio_metric([2.0, math.nan, 1.0], [3.0, 2.0, 1.0], np.random.default_rng(0))
+    assert (result.value, result.n, result.n_unscored) == (0.75, 2, 1)
+    single = ratio_metric([1.0, math.nan], [2.0, 1.0], np.random.default_rng(0))
+    assert (single.value, single.stderr, single.n, single.n_unscored) == (0.5, 0.0, 1, 1)
+    assert math.isnan(single.ci_low) and math.isnan(single.ci_high)
+    empty = ratio_metric([math.nan], [1.0], np.random.default_rng(0))
+    assert math.isnan(empty.value) and (empty.n, empty.n_unscored) == (0, 1)
+
+
+def test_ratio_metric_refuses_mismatched_or_empty_units() -> None:
+    with pytest.raises(DataError, match="one denominator per numerator"):
+        ratio_metric([1.0, 0.0], [1.0], np.random.default_rng(0))
+    with pytest.raises(DataError, match="positive denominator"):
+        ratio_metric([0.0, 1.0], [0.0, 1.0], np.random.default_rng(0))

@@ -26,7 +26,7 @@ def test_list_tasks_covers_builtins_and_generated() -> None:
 
 def test_groups() -> None:
     groups = task_groups()
-    assert set(groups) == {"mmlu", "offline"}
+    assert set(groups) == {"bbh", "mmlu", "offline"}
     assert groups["offline"] == ["arithmetic_gen", "arithmetic_mc"]
     assert group_members("mmlu") == groups["mmlu"]
     assert len(groups["mmlu"]) == 57

@@ -321,3 +321,74 @@ def test_missing_local_split_lists_where_it_looked(tmp_path: Path, data_dir: Pat
         DataError, match=r"no local file for split 'validation': looked for .*validation\.\{jsonl"
     ):
         task.load(data_dir, limit=None)
+
+
+SAMPLES = """
+fewshot_config:
+  sampler: first_n
+  samples:
+    - question: Fire colour?
+      options: [blue, orange]
+      gold: 1
+    - question: Coal colour?
+      options: [black, white]
+      gold: 0
+"""
+
+
+def test_fewshot_samples_written_in_the_file_are_the_pool(tmp_path: Path, data_dir: Path) -> None:
+    task = YamlTask.from_file(write(tmp_path / "t.yaml", BASE + SAMPLES))
+    data = task.load(data_dir, limit=1)
+    assert data.source.endswith("; few-shot pool: 2 rows of the task file")
+    assert [s.id for s in data.fewshot_pool] == ["fewshot-0", "fewshot-1"]
+    (prepared,) = task.prepare(data, PromptOptions(num_fewshot=2))
+    assert prepared.prompt == (
+        "Q: Fire colour?\nA: orange\n\nQ: Coal colour?\nA: black\n\nQ: Sky colour?\nA:"
+    )
+    with pytest.raises(DataError, match="asked for 3 few-shot examples"):
+        task.prepare(data, PromptOptions(num_fewshot=3))
+    # The rows are part of the task's content: another example is another task.
+    changed = YamlTask.from_file(write(tmp_path / "u.yaml", BASE + SAMPLES.replace("Coal", "Ash")))
+    assert changed.content_hash() != task.content_hash()
+
+
+def test_fewshot_samples_and_a_local_fewshot_file_conflict(tmp_path: Path) -> None:
+    text = BASE + SAMPLES + "local_data: {test: t.jsonl, fewshot: shots.jsonl}\n"
+    with pytest.raises(ConfigError, match=r"fewshot_config\.samples and local_data\.fewshot"):
+        YamlTask.from_file(write(tmp_path / "t.yaml", text))
+    with pytest.raises(ConfigError, match=r"fewshot_config\.samples"):
+        YamlTask.from_file(write(tmp_path / "e.yaml", BASE + "fewshot_config: {samples: []}\n"))
+
+
+def test_absent_local_fewshot_file_only_blocks_few_shot_runs(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    write_rows(data_dir, "mine/eval.jsonl", ROWS)
+    text = BASE + "local_data: {test: mine/eval.jsonl, fewshot: mine/shots.jsonl}\n"
+    task = YamlTask.from_file(write(tmp_path / "t.yaml", text))
+    data = task.load(data_dir, limit=None)
+    assert data.fewshot_pool == ()
+    assert len(task.prepare(data, PromptOptions())) == 3
+    with pytest.raises(DataError, match=r"2-shot needs a few-shot pool.*shots\.jsonl is absent"):
+        task.prepare(data, PromptOptions(num_fewshot=2))
+
+
+def test_metadata_n_choices_and_sample_metadata(tmp_path: Path, data_dir: Path) -> None:
+    constant = YamlTask.from_file(
+        write(tmp_path / "c.yaml", BASE.replace('"{{options}}"', "[left, right, middle]"))
+    )
+    assert constant.n_choices == 3  # the length of a constant choice list
+    assert YamlTask.from_file(write(tmp_path / "t.yaml", BASE)).n_choices is None
+    declared = YamlTask.from_file(
+        write(tmp_path / "d.yaml", BASE + "metadata: {n_choices: 4, sample_metadata: [gold]}\n")
+    )
+    assert declared.n_choices == 4
+    data = declared.load(data_dir, limit=None)
+    assert [s.metadata for s in data.samples] == [{"gold": 1}, {"gold": 0}, {"gold": 0}]
+    missing = YamlTask.from_file(
+        write(tmp_path / "m.yaml", BASE + "metadata: {sample_metadata: [topic]}\n")
+    )
+    with pytest.raises(DataError, match=r"task tiny, sample 0: metadata\.sample_metadata names"):
+        missing.load(data_dir, limit=None)
+    for bad in ("n_choices: 0", "n_choices: true", "sample_metadata: topic"):
+        with pytest.raises(ConfigError, match=f"metadata.{bad.split(':')[0]}"):
+            YamlTask.from_file(write(tmp_path / "b.yaml", BASE + f"metadata: {{{bad}}}\n"))

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from evalatlas.cli.display import (
     CSV_COLUMNS,
@@ -112,10 +113,25 @@ def _print_samples(console: Console, records: list[SampleRecord], total: int) ->
         table.add_column(header, overflow="fold")
     for record in records:
         scores = ", ".join(f"{k}={number(v, 3)}" for k, v in record.scores.items())
+        # Text cells: brackets in prompts and answers ("[name]") are content, not markup.
         table.add_row(
-            record.sample_id, record.prompt[-160:], record.extracted or "", record.target, scores
+            record.sample_id,
+            Text(record.prompt[-160:]),
+            _answer_cell(record),
+            Text(record.target),
+            scores,
         )
     console.print(table)
+
+
+def _answer_cell(record: SampleRecord) -> Text:
+    """The extracted answer, then the scorer's explanation (IFEval: every instruction's
+    strict and loose verdict), which says why a sample scored below 1."""
+    cell = Text(record.extracted or "")
+    explanation = record.metadata.get("explanation")
+    if isinstance(explanation, str) and explanation:
+        cell.append(("\n" if cell else "") + explanation, style="dim")
+    return cell
 
 
 @app.command("export")

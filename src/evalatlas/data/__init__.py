@@ -1,7 +1,7 @@
 """Samples and the loaders that read them from the HF hub or from local files."""
 
-from evalatlas.data.adapters import ADAPTERS, apply_adapter, get_adapter
-from evalatlas.data.files import FILE_FORMATS, format_of, read_rows
+from evalatlas.data.adapters import ADAPTERS, apply_adapter, get_adapter, parse_text
+from evalatlas.data.files import FILE_FORMATS, format_of, read_document, read_rows
 from evalatlas.data.sample import Sample, Target
 from evalatlas.data.sources import DataSource, load_rows
 
@@ -15,5 +15,7 @@ __all__ = [
     "format_of",
     "get_adapter",
     "load_rows",
+    "parse_text",
+    "read_document",
     "read_rows",
 ]

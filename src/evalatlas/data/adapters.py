@@ -1,24 +1,51 @@
-"""Named row adapters: plain Python that turns a local file layout into the hub's layout.
+"""Named adapters: plain Python that turns a local file layout into the hub's layout.
 
 Task files refer to an adapter by name (``local_data: {adapter: mmlu_csv}``) so a task
 reads the same fields whether its rows came from the hub or from a local copy. Task files
 never carry code; new layouts get a new adapter here.
+
+A row adapter converts each row a file format gives (JSONL, JSON, CSV, Parquet); a text
+adapter parses a whole text file (``format: text``), which has no rows of its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalatlas.data.files import read_document, read_rows
 from evalatlas.errors import ConfigError, DataError, did_you_mean
 
 Row = dict[str, Any]
-Adapter = Callable[[Mapping[str, Any], Path], Row]
+Convert = Callable[[Mapping[str, Any], Path], Row]
+Parse = Callable[[str, Path], list[Row]]
+
+
+@dataclass(frozen=True)
+class RowAdapter:
+    """``convert`` turns each row into the hub's fields; ``rows_key`` names the key of a
+    JSON file's top-level object that holds the rows (None: the file is a plain list)."""
+
+    convert: Convert
+    rows_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TextAdapter:
+    """``parse`` turns the whole text of a file into rows with the hub's fields; it raises
+    ``ValueError`` naming the part of the text it cannot read."""
+
+    parse: Parse
+
+
+Adapter = RowAdapter | TextAdapter
 
 _SPLIT_SUFFIX = re.compile(r"_(test|dev|val|validation|train)$")
 _MMLU_LETTERS = "ABCD"
+_MMLU_PRO_LETTERS = "ABCDEFGHIJ"
 
 
 def mmlu_csv(row: Mapping[str, Any], source: Path) -> Row:
@@ -67,6 +94,74 @@ def _choices_and_labels(targets: Any, name: str) -> dict[str, list[Any]]:
     return {"choices": [str(text) for text in targets], "labels": labels}
 
 
+def bbh_json(row: Mapping[str, Any], source: Path) -> Row:
+    """One item of BIG-Bench Hard's ``<task>.json`` (rows under ``examples``) -> the fields
+    of ``SaylorTwift/bbh``: ``input`` and ``target``, both text."""
+    return {"input": _text(row, "input"), "target": _text(row, "target")}
+
+
+# A BBH chain-of-thought prompt: a header (canary line, "-----", the task's description),
+# then blocks "Q: <question>\nA: Let's think step by step. ... So the answer is X.", each
+# after a blank line.
+_COT_BLOCK_START = "\n\nQ: "
+_COT_ANSWER_START = "\nA: "
+_COT_FINAL_ANSWER = re.compile(r"So the answer is ([^\n]+?)\.\s*\Z")
+
+
+def bbh_cot_prompt(text: str, source: Path) -> list[Row]:
+    """BIG-Bench Hard's ``cot-prompts/<task>.txt`` -> its few-shot questions as rows of
+    ``SaylorTwift/bbh`` (``input``, ``target``), each answered directly with the answer its
+    chain of thought ends with (``So the answer is (D).`` -> ``(D)``), as the Open LLM
+    Leaderboard's examples are."""
+    header, *blocks = text.split(_COT_BLOCK_START)
+    if not blocks:
+        raise ValueError("no question block ('Q: ...' after a blank line) follows the header")
+    line = header.count("\n") + 3  # the header's lines, a blank line, then "Q:"
+    rows: list[Row] = []
+    for number, block in enumerate(blocks, start=1):
+        rows.append(_cot_question(block, f"block {number} (line {line})"))
+        line += block.count("\n") + 2
+    return rows
+
+
+def _cot_question(block: str, where: str) -> Row:
+    question, separator, reasoning = block.partition(_COT_ANSWER_START)
+    if not separator:
+        raise ValueError(f"{where} has no answer line ('A: ...')")
+    final = _COT_FINAL_ANSWER.search(reasoning)
+    if final is None:
+        raise ValueError(f"{where} has no final answer: its answer must end 'So the answer is X.'")
+    return {"input": question, "target": final.group(1)}
+
+
+def mmlu_pro_jsonl(row: Mapping[str, Any], source: Path) -> Row:
+    """An MMLU-Pro question, checked: up to 10 ``options``, ``answer_index`` within them and
+    ``answer`` its letter. The layout is the hub's (``TIGER-Lab/MMLU-Pro``); every field is
+    kept."""
+    options = _field(row, "options")
+    if not isinstance(options, list) or not 1 <= len(options) <= len(_MMLU_PRO_LETTERS):
+        raise ValueError(f"options must be a list of 1 to {len(_MMLU_PRO_LETTERS)} answers")
+    index = _field(row, "answer_index")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(options):
+        raise ValueError(f"answer_index {index!r} is not an index into the {len(options)} options")
+    letter = _MMLU_PRO_LETTERS[index]
+    if _field(row, "answer") != letter:
+        raise ValueError(f"answer {row['answer']!r} is not {letter!r}, the letter of answer_index")
+    return {
+        **row,
+        "question": _text(row, "question"),
+        "options": [str(option) for option in options],
+        "category": _text(row, "category"),
+    }
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = _field(row, name)
+    if not isinstance(value, str):
+        raise ValueError(f"field {name!r} must be text, found {type(value).__name__}")
+    return value
+
+
 def _field(row: Mapping[str, Any], name: str) -> Any:
     if name not in row:
         raise ValueError(f"missing field {name!r} (has {', '.join(map(str, row))})")
@@ -74,8 +169,11 @@ def _field(row: Mapping[str, Any], name: str) -> Any:
 
 
 ADAPTERS: dict[str, Adapter] = {
-    "mmlu_csv": mmlu_csv,
-    "truthfulqa_mc_json": truthfulqa_mc_json,
+    "mmlu_csv": RowAdapter(mmlu_csv),
+    "truthfulqa_mc_json": RowAdapter(truthfulqa_mc_json),
+    "bbh_json": RowAdapter(bbh_json, rows_key="examples"),
+    "bbh_cot_prompt": TextAdapter(bbh_cot_prompt),
+    "mmlu_pro_jsonl": RowAdapter(mmlu_pro_jsonl),
 }
 
 
@@ -84,18 +182,40 @@ def get_adapter(name: str) -> Adapter:
     if adapter is None:
         known = ", ".join(sorted(ADAPTERS))
         raise ConfigError(
-            f"unknown row adapter {name!r} (known: {known}).{did_you_mean(name, list(ADAPTERS))}"
+            f"unknown adapter {name!r} (known: {known}).{did_you_mean(name, list(ADAPTERS))}"
         )
     return adapter
+
+
+def read_adapted(path: Path, file_format: str | None, name: str) -> list[Row]:
+    """The rows of ``path`` read through the adapter ``name``, whichever kind it is."""
+    adapter = get_adapter(name)
+    if isinstance(adapter, TextAdapter):
+        return parse_text(name, read_document(path, file_format), path)
+    return apply_adapter(name, read_rows(path, file_format, rows_key=adapter.rows_key), path)
+
+
+def parse_text(name: str, text: str, source: Path) -> list[Row]:
+    """Parse a text file with the text adapter ``name``; what it cannot read is a
+    ``DataError`` naming the file."""
+    adapter = get_adapter(name)
+    if not isinstance(adapter, TextAdapter):
+        raise ConfigError(f"adapter {name} converts rows; it cannot parse a text file")
+    try:
+        return adapter.parse(text, source)
+    except ValueError as error:
+        raise DataError(f"{source}: adapter {name}: {error}") from None
 
 
 def apply_adapter(name: str, rows: list[Row], source: Path) -> list[Row]:
     """Convert every row; a row the adapter cannot read is a ``DataError`` naming it."""
     adapter = get_adapter(name)
+    if not isinstance(adapter, RowAdapter):
+        raise ConfigError(f"adapter {name} parses a whole text file; it cannot convert rows")
     converted: list[Row] = []
     for index, row in enumerate(rows):
         try:
-            converted.append(adapter(row, source))
+            converted.append(adapter.convert(row, source))
         except (ValueError, TypeError) as error:
             raise DataError(f"{source}: row {index + 1}: adapter {name}: {error}") from None
     return converted

@@ -1,5 +1,10 @@
 """Rows from local files: JSONL, JSON (a list of objects), CSV (with a header) and Parquet.
 
+A JSON file may also keep its list of rows under one key of a top-level object
+(``{"examples": [...]}``); the reader is then told that key (``rows_key``). A text file
+(format ``text``) has no rows of its own: ``read_document`` returns its text for a text
+adapter (``evalatlas.data.adapters``) to parse.
+
 Every reader returns plain ``dict`` rows and turns a malformed file into a ``DataError``
 that names the file and, where the format has lines, the line.
 """
@@ -25,7 +30,9 @@ FORMAT_BY_SUFFIX = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+# The formats that hold rows; a text file needs an adapter that parses it.
 FILE_FORMATS = ("jsonl", "json", "csv", "parquet")
+TEXT_FORMAT = "text"
 
 
 def format_of(path: Path) -> str:
@@ -37,15 +44,45 @@ def format_of(path: Path) -> str:
     return found
 
 
-def read_rows(path: Path, file_format: str | None = None) -> list[Row]:
-    """Read every row of ``path``; ``file_format`` overrides the extension."""
+def read_rows(
+    path: Path, file_format: str | None = None, *, rows_key: str | None = None
+) -> list[Row]:
+    """Read every row of ``path``; ``file_format`` overrides the extension.
+
+    ``rows_key``: the rows are the list under this key of a JSON file's top-level object.
+    """
     chosen = file_format or format_of(path)
+    if chosen == TEXT_FORMAT:
+        raise DataError(
+            f"{path}: a text file has no rows of its own; name an adapter that parses it"
+            " (local_data adapter)"
+        )
     reader = _READERS.get(chosen)
     if reader is None:
         raise DataError(f"{path}: unknown data format {chosen!r}; use one of {FILE_FORMATS}")
+    if rows_key is not None and chosen != "json":
+        raise DataError(
+            f"{path}: rows under the key {rows_key!r} need a JSON file, but this is {chosen}"
+        )
     if not path.is_file():
         raise DataError(f"{path}: no such data file")
+    if rows_key is not None:
+        return read_json(path, rows_key=rows_key)
     return reader(path)
+
+
+def read_document(path: Path, file_format: str | None = None) -> str:
+    """The whole text of a text file, for a text adapter to parse into rows.
+
+    Any extension will do: the adapter, not the extension, says the file is text.
+    """
+    if file_format not in (None, TEXT_FORMAT):
+        raise DataError(
+            f"{path}: its adapter reads a text file (format {TEXT_FORMAT}), not {file_format}"
+        )
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file")
+    return _read_text(path)
 
 
 def _read_text(path: Path) -> str:
@@ -73,11 +110,15 @@ def read_jsonl(path: Path) -> list[Row]:
     return rows
 
 
-def read_json(path: Path) -> list[Row]:
+def read_json(path: Path, *, rows_key: str | None = None) -> list[Row]:
     try:
         value = json.loads(_read_text(path))
     except json.JSONDecodeError as error:
         raise DataError(f"{path}:{error.lineno}: invalid JSON ({error.msg})") from None
+    if rows_key is not None:
+        if not isinstance(value, dict) or rows_key not in value:
+            raise DataError(f"{path}: expected a JSON object holding its rows under {rows_key!r}")
+        value = value[rows_key]
     if not isinstance(value, list):
         kind = type(value).__name__
         raise DataError(f"{path}: expected a JSON list of objects, found {kind}")

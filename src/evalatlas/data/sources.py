@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalatlas.data.adapters import apply_adapter
+from evalatlas.data.adapters import read_adapted
 from evalatlas.data.files import Row, read_rows
 from evalatlas.errors import DataError
 
@@ -75,9 +75,10 @@ def load_rows(source: DataSource, limit: int | None = None) -> list[Row]:
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
     if source.file is not None:
-        rows = read_rows(source.file, source.file_format)
         if source.adapter:
-            rows = apply_adapter(source.adapter, rows, source.file)
+            rows = read_adapted(source.file, source.file_format, source.adapter)
+        else:
+            rows = read_rows(source.file, source.file_format)
         return rows if limit is None else rows[:limit]
     return _load_hub_rows(source, limit)
 

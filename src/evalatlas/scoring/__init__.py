@@ -2,7 +2,8 @@
 
 Per sample: ``score_multiple_choice``, ``score_mutual_info``, ``score_mc2``,
 ``exact_match`` (after ``apply_filters``), ``rolling_components``. Per metric:
-``mean_metric`` / ``aggregate_mean`` and ``corpus_perplexities``. Comparisons:
+``mean_metric`` / ``aggregate_mean``, ``ratio_metric`` (a ratio of sums over units, its
+interval clustered by unit) and ``corpus_perplexities``. Comparisons:
 ``paired_difference`` and ``mcnemar``.
 """
 
@@ -16,7 +17,13 @@ from evalatlas.scoring.filters import (
 )
 from evalatlas.scoring.generative import exact_match
 from evalatlas.scoring.intervals import t_interval, wilson_interval
-from evalatlas.scoring.metrics import METRIC_DIRECTIONS, aggregate_mean, higher_is_better
+from evalatlas.scoring.metrics import (
+    IFEVAL_METRICS,
+    INSTRUCTION_LEVEL_METRICS,
+    METRIC_DIRECTIONS,
+    aggregate_mean,
+    higher_is_better,
+)
 from evalatlas.scoring.multiple_choice import (
     MULTIPLE_CHOICE_METRICS,
     score_mc2,
@@ -38,6 +45,7 @@ from evalatlas.scoring.stats import (
     mcnemar,
     mean_metric,
     paired_difference,
+    ratio_metric,
 )
 from evalatlas.scoring.types import MetricValue, Score
 
@@ -45,6 +53,8 @@ __all__ = [
     "DEFAULT_REGEX_PATTERN",
     "FALLBACK",
     "FILTER_FUNCTIONS",
+    "IFEVAL_METRICS",
+    "INSTRUCTION_LEVEL_METRICS",
     "METRIC_DIRECTIONS",
     "MULTIPLE_CHOICE_METRICS",
     "NORMALISERS",
@@ -66,6 +76,7 @@ __all__ = [
     "mean_metric",
     "normalise",
     "paired_difference",
+    "ratio_metric",
     "rolling_components",
     "score_mc2",
     "score_multiple_choice",

@@ -1,8 +1,10 @@
 """Statistics over per-sample scores: means with intervals, bootstrap, paired tests.
 
 Unscored samples are NaN. ``mean_metric`` leaves them out of the mean and reports how many
-there were (``MetricValue.n_unscored``). The paired functions compare two systems on the
-same samples and use only the pairs where both sides were scored. Every random function
+there were (``MetricValue.n_unscored``); ``ratio_metric`` does the same for a ratio of
+sums pooled over units (items per prompt), with an interval clustered by unit. The paired
+functions compare two systems on the same samples and use only the pairs where both sides
+were scored. Every random function
 takes an explicit ``numpy.random.Generator``, so a seeded generator reproduces the result.
 """
 
@@ -84,6 +86,52 @@ def percentile_interval(replicates: FloatArray, confidence: float) -> tuple[floa
     alpha = (1.0 - confidence) / 2.0
     low, high = np.percentile(replicates, [100.0 * alpha, 100.0 * (1.0 - alpha)])
     return (float(low), float(high))
+
+
+def ratio_metric(
+    numerators: Values,
+    denominators: Values,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+) -> MetricValue:
+    """``sum(numerators) / sum(denominators)`` over units, with an interval clustered by unit.
+
+    For items pooled over units — IFEval's instructions over its prompts — where the items
+    of one unit are not independent draws: unit ``i`` has ``numerators[i]`` successes out
+    of ``denominators[i]`` items. ``stderr`` is the ratio estimator's delta-method
+    (linearisation) standard error, ``sqrt(sum((y_i - R x_i)^2) / (n (n - 1))) / mean(x)``;
+    with one item per unit it equals ``mean_metric``'s. The interval is a percentile
+    bootstrap that resamples whole units, so it too treats the unit as the independent
+    draw. ``n`` counts scored units, not items. A unit with a NaN numerator or denominator
+    is unscored: left out and counted. Below two scored units there is no spread to
+    measure: ``stderr`` 0 and a NaN interval.
+    """
+    check_confidence(confidence)
+    _check_n_boot(n_boot)
+    tops, bottoms = _as_array(numerators), _as_array(denominators)
+    if tops.size != bottoms.size:
+        raise DataError(
+            f"a ratio metric needs one denominator per numerator, got {tops.size} numerators"
+            f" and {bottoms.size} denominators"
+        )
+    scored = ~(np.isnan(tops) | np.isnan(bottoms))
+    tops, bottoms = tops[scored], bottoms[scored]
+    n, n_unscored = int(tops.size), int(scored.size - tops.size)
+    if np.any(bottoms <= 0.0):
+        raise DataError("every unit of a ratio metric needs a positive denominator (items > 0)")
+    if n == 0:
+        return MetricValue(math.nan, math.nan, math.nan, math.nan, 0, n_unscored)
+    ratio = float(tops.sum() / bottoms.sum())
+    if n < 2:
+        return MetricValue(ratio, 0.0, math.nan, math.nan, n, n_unscored)
+    residuals = tops - ratio * bottoms
+    variance = float(np.sum(residuals**2)) / (n * (n - 1)) / float(bottoms.mean()) ** 2
+    replicates = bootstrap_replicates(
+        n, lambda indices: float(tops[indices].sum() / bottoms[indices].sum()), rng, n_boot
+    )
+    low, high = percentile_interval(replicates, confidence)
+    return MetricValue(ratio, math.sqrt(variance), low, high, n, n_unscored)
 
 
 def bootstrap_ci(

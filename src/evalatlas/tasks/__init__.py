@@ -7,6 +7,7 @@ docs/tasks.md) or in Python (generated tasks). ``resolve_tasks`` finds them by n
 from evalatlas.tasks.config import TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.generated import ArithmeticSpec, ArithmeticTask, arithmetic_rows
+from evalatlas.tasks.ifeval import IFEvalTask
 from evalatlas.tasks.registry import (
     TaskSummary,
     group_members,
@@ -27,6 +28,7 @@ __all__ = [
     "ArithmeticSpec",
     "ArithmeticTask",
     "ConfigTask",
+    "IFEvalTask",
     "PreparedSample",
     "PromptOptions",
     "SampleOutcome",

@@ -13,7 +13,14 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from evalatlas.errors import ConfigError, did_you_mean
 from evalatlas.prompts import parse_sampler
@@ -102,6 +109,25 @@ class FewshotConfig(BaseModel):
     model_config = _FROZEN
 
     sampler: str = "random"
+    # Rows written in the task file that form the few-shot pool, whatever the data source
+    # (as lm-evaluation-harness's ``fewshot_config.samples``).
+    samples: tuple[dict[str, Any], ...] | None = Field(default=None, min_length=1)
+
+
+LocalFormat = Literal["jsonl", "json", "csv", "parquet", "text"]
+
+
+class LocalFileConfig(BaseModel):
+    """One local file read its own way: ``local_data.fewshot`` written as a mapping."""
+
+    model_config = _FROZEN
+
+    path: str = Field(min_length=1)
+    format: LocalFormat | None = None
+    adapter: str | None = None
+    # Where the file is published, for the message of a run that lacks it
+    # ("BIG-Bench-Hard's cot-prompts/{dataset_name}.txt (github.com/...)").
+    comes_from: str | None = None
 
 
 class LocalDataConfig(BaseModel):
@@ -110,9 +136,20 @@ class LocalDataConfig(BaseModel):
     model_config = _FROZEN
 
     test: str
-    fewshot: str | None = None
-    format: Literal["jsonl", "json", "csv", "parquet"] | None = None
+    format: LocalFormat | None = None
     adapter: str | None = None
+    # After ``format`` and ``adapter``: a bad block-wide value is reported as the block's.
+    fewshot: LocalFileConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_fewshot_path(cls, data: Any) -> Any:
+        """A plain ``fewshot`` path is read like ``test``, with the block's format and adapter."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("fewshot"), str):
+            return data
+        path = data["fewshot"]
+        inherited = {"path": path, "format": data.get("format"), "adapter": data.get("adapter")}
+        return {**data, "fewshot": inherited if path else None}
 
 
 class DatasetKwargs(BaseModel):
@@ -151,9 +188,12 @@ class TaskConfig(BaseModel):
     metric_list: tuple[MetricConfig, ...] = ()
     repeats: Literal[1] = 1
     local_data: LocalDataConfig | None = None
-    # From ``metadata: {version: N}``; not a YAML key of its own.
+    # From ``metadata`` (``version``, ``description``, ``n_choices``, ``sample_metadata``);
+    # not YAML keys of their own.
     version: str = "0"
     summary: str = ""
+    n_choices: int | None = None
+    sample_metadata: tuple[str, ...] = ()
 
     def metrics(self) -> tuple[MetricConfig, ...]:
         """``metric_list``, or the output type's defaults when the file names none."""
@@ -180,7 +220,8 @@ class TaskConfig(BaseModel):
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-_FIELD_KEYS = frozenset(TaskConfig.model_fields) - {"version", "summary"}
+_FROM_METADATA = frozenset({"version", "summary", "n_choices", "sample_metadata"})
+_FIELD_KEYS = frozenset(TaskConfig.model_fields) - _FROM_METADATA
 SUPPORTED_KEYS: tuple[str, ...] = tuple(sorted(_FIELD_KEYS | {"include"}))
 
 
@@ -194,26 +235,41 @@ def parse_task_config(raw: Mapping[str, Any], origin: str) -> TaskConfig:
                 f"{origin}: unknown key {key!r}.{did_you_mean(key, SUPPORTED_KEYS)}"
                 f" Supported keys: {', '.join(SUPPORTED_KEYS)}"
             )
-    version, summary = _from_metadata(data.get("metadata"), origin)
+    described = _from_metadata(data.get("metadata"), origin)
     fields = {key: value for key, value in data.items() if key not in IGNORED_KEYS}
     try:
-        config = TaskConfig.model_validate({**fields, "version": version, "summary": summary})
+        config = TaskConfig.model_validate({**fields, **described})
     except ValidationError as error:
         raise ConfigError(f"{origin}: {_first_problem(error)}") from None
     check_semantics(config, origin)
     return config
 
 
-def _from_metadata(metadata: Any, origin: str) -> tuple[str, str]:
+def _from_metadata(metadata: Any, origin: str) -> dict[str, Any]:
+    """The ``metadata`` entries that describe the task; any other entry is ignored."""
     if metadata is None:
-        return "0", ""
+        return {}
     if not isinstance(metadata, Mapping):
         raise ConfigError(f"{origin}: metadata must be a mapping (e.g. metadata: {{version: 1}})")
     version = metadata.get("version", 0)
     if isinstance(version, bool) or not isinstance(version, int | float | str):
         raise ConfigError(f"{origin}: metadata.version must be a number or a string")
-    summary = metadata.get("description", "")
-    return str(version), str(summary)
+    described: dict[str, Any] = {
+        "version": str(version),
+        "summary": str(metadata.get("description", "")),
+    }
+    n_choices = metadata.get("n_choices")
+    if n_choices is not None:
+        if isinstance(n_choices, bool) or not isinstance(n_choices, int) or n_choices < 1:
+            raise ConfigError(f"{origin}: metadata.n_choices must be a whole number >= 1")
+        described["n_choices"] = n_choices
+    fields = metadata.get("sample_metadata", [])
+    if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
+        raise ConfigError(
+            f"{origin}: metadata.sample_metadata must be a list of field names, e.g. [category]"
+        )
+    described["sample_metadata"] = tuple(fields)
+    return described
 
 
 def _first_problem(error: ValidationError) -> str:
@@ -253,6 +309,11 @@ def check_semantics(config: TaskConfig, origin: str) -> None:
             f"{origin}: filter_list and generation_kwargs apply only to generate_until tasks"
         )
     parse_sampler(config.fewshot_config.sampler)
+    if config.fewshot_config.samples and config.local_data and config.local_data.fewshot:
+        raise ConfigError(
+            f"{origin}: fewshot_config.samples and local_data.fewshot both give the few-shot"
+            " examples; keep one"
+        )
     _check_metrics(config, origin)
     _check_filters(config, origin)
     _check_generation(config, origin)

@@ -69,6 +69,7 @@ class ConfigTask(Task):
         self.group = config.group
         self.default_num_fewshot = config.num_fewshot
         self.description = config.summary or _summary(config)
+        self.n_choices = _n_choices(config)
         self.sample_metadata: Mapping[str, Any] = dict(metadata or {})
         self._sampler = parse_sampler(config.fewshot_config.sampler)
         self._text = _field("doc_to_text", config.doc_to_text, origin)
@@ -141,11 +142,13 @@ class ConfigTask(Task):
         limit: int | None,
         pool_rows: Sequence[Mapping[str, Any]] | None,
         source: str,
+        fewshot_elsewhere: str | None = None,
     ) -> TaskData:
         """Samples (first ``limit`` rows) and the few-shot pool.
 
         ``pool_rows=None`` means the pool is the evaluated split itself: pool samples then
         share the evaluated samples' ids, so a sample is never its own example.
+        ``fewshot_elsewhere``: see ``TaskData``.
         """
         if not eval_rows:
             raise DataError(f"task {self.name}: {source} has no rows")
@@ -156,7 +159,8 @@ class ConfigTask(Task):
             shown = eval_rows[:limit] if limit is not None else eval_rows
             samples = tuple(self.make_sample(row, str(i)) for i, row in enumerate(shown))
             pool = tuple(self.make_sample(row, f"fewshot-{i}") for i, row in enumerate(pool_rows))
-        return TaskData(samples, pool, _fingerprint(samples, pool), source)
+        fingerprint = _fingerprint(samples, pool)
+        return TaskData(samples, pool, fingerprint, source, fewshot_elsewhere)
 
     def make_sample(self, row: Mapping[str, Any], sample_id: str) -> Sample:
         where = f"task {self.name}, sample {sample_id}"
@@ -172,9 +176,20 @@ class ConfigTask(Task):
             input=str(text),
             target=_checked_target(target, where),
             choices=choices,
-            metadata=dict(self.sample_metadata),
+            metadata={**self.sample_metadata, **self._row_metadata(row, where)},
             doc=dict(row),
         )
+
+    def _row_metadata(self, row: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """The row fields named by ``metadata.sample_metadata`` (MMLU-Pro's ``category``)."""
+        missing = [name for name in self.config.sample_metadata if name not in row]
+        if missing:
+            fields = ", ".join(map(str, row)) or "none"
+            raise DataError(
+                f"{where}: metadata.sample_metadata names field {missing[0]!r}, which the row"
+                f" lacks (fields: {fields})"
+            )
+        return {name: row[name] for name in self.config.sample_metadata}
 
     def _convert_target(self, target: Any, choices: tuple[str, ...], where: str) -> Any:
         kind = self.config.output_type
@@ -198,9 +213,7 @@ class ConfigTask(Task):
         if k < 0:
             raise ConfigError(f"task {self.name}: num_fewshot must be >= 0, got {k}")
         if k > 0 and not data.fewshot_pool:
-            raise DataError(
-                f"task {self.name}: {k}-shot needs a few-shot pool, but {data.source} has none"
-            )
+            raise DataError(self._no_pool_message(k, data))
         mode = self._chat_mode(options)
         prepared: list[PreparedSample] = []
         for sample in data.samples:
@@ -216,6 +229,17 @@ class ConfigTask(Task):
                 PreparedSample(sample, prompt.text, self._requests(sample, prompt, options))
             )
         return prepared
+
+    def _no_pool_message(self, k: int, data: TaskData) -> str:
+        if data.fewshot_elsewhere is not None:
+            return (
+                f"{self.name}: the {k} few-shot examples come from {data.fewshot_elsewhere},"
+                " or --num-fewshot 0"
+            )
+        return (
+            f"task {self.name}: {k}-shot needs a few-shot pool, but there is none"
+            f" ({data.source}); add the few-shot data or use --num-fewshot 0"
+        )
 
     def _chat_mode(self, options: PromptOptions) -> ChatMode:
         kind = self.config.output_type
@@ -368,6 +392,15 @@ class ConfigTask(Task):
 
 def _field(key: str, spec: Any, origin: str) -> DocField | None:
     return None if spec is None else DocField.compile(key, spec, origin)
+
+
+def _n_choices(config: TaskConfig) -> int | None:
+    """``metadata.n_choices``, else the length of a constant choice list."""
+    if config.n_choices is not None:
+        return config.n_choices
+    if config.output_type == "multiple_choice" and isinstance(config.doc_to_choice, tuple | dict):
+        return len(config.doc_to_choice)
+    return None
 
 
 def _summary(config: TaskConfig) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from evalatlas.errors import ConfigError, did_you_mean
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.generated import arithmetic_gen, arithmetic_mc
+from evalatlas.tasks.ifeval import IFEvalTask
 from evalatlas.tasks.mmlu import MMLU_SUBJECTS, mmlu_task
 from evalatlas.tasks.task import Task
 from evalatlas.tasks.yaml_task import YamlTask
@@ -43,14 +44,16 @@ def _mmlu_factory(subject: str) -> TaskFactory:
 @cache
 def _factories() -> dict[str, TaskFactory]:
     factories: dict[str, TaskFactory] = {}
-    # Files starting with "_" are templates that tasks include, not tasks.
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+    # Files starting with "_" are templates that tasks include, not tasks. A benchmark with
+    # many subtask files keeps them in a folder of its own (builtin/bbh/).
+    for path in sorted(BUILTIN_DIR.rglob("*.yaml"), key=lambda found: found.stem):
         if not path.name.startswith("_"):
             factories[path.stem] = _builtin_file_factory(path)
     for subject in MMLU_SUBJECTS:
         factories[f"mmlu_{subject}"] = _mmlu_factory(subject)
     factories["arithmetic_mc"] = arithmetic_mc
     factories["arithmetic_gen"] = arithmetic_gen
+    factories["ifeval"] = IFEvalTask
     return factories
 
 

@@ -47,6 +47,9 @@ class TaskData:
     fewshot_pool: tuple[Sample, ...]
     fingerprint: str  # sha256 over the rows actually used (samples and pool)
     source: str  # e.g. "hub:allenai/ai2_arc/ARC-Challenge" or "local:/path/file.jsonl"
+    # Set when the examples exist, but not where these rows came from (a local file the hub
+    # lacks): where they come from and how to supply them, told to a run that asks for them.
+    fewshot_elsewhere: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,10 @@ class Task(ABC):
     group: str | None = None
     description: str = ""
     default_num_fewshot: int = 0
+    # How many answers uniform guessing picks among: the random baseline of normalised
+    # scores is 1 / n_choices. None when the task does not fix it (free generation, or a
+    # number of choices that varies and was not declared).
+    n_choices: int | None = None
 
     @abstractmethod
     def content_hash(self) -> str:

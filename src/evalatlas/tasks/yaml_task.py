@@ -8,9 +8,13 @@ Where rows come from:
 - a data directory and no ``local_data``: ``DIR/<dataset_path>[/<dataset_name>]/<split>``
   with extension ``.jsonl``, ``.json``, ``.csv`` or ``.parquet``.
 
-The few-shot pool is ``fewshot_split`` (else ``training_split``, ``validation_split``,
-``test_split``). When it is the evaluated split, or a local copy has no few-shot file,
-examples are drawn from the evaluated rows and a sample never sees itself.
+The few-shot pool is ``fewshot_config.samples`` when the task file writes its examples
+out, else ``fewshot_split`` (else ``training_split``, ``validation_split``, ``test_split``).
+When it is the evaluated split, or a ``local_data`` block names no few-shot file, examples
+are drawn from the evaluated rows and a sample never sees itself. A few-shot file that is
+named but absent leaves no pool: a run that asks for examples then fails, a 0-shot run
+does not. So does the hub when the task's examples come only from a local file (BBH's
+chain-of-thought prompts): the hub data set has no split that holds them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from evalatlas.data import FILE_FORMATS, DataSource, load_rows
 from evalatlas.errors import ConfigError, DataError
-from evalatlas.tasks.config import TaskConfig, parse_task_config
+from evalatlas.tasks.config import LocalFileConfig, TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.task import TaskData
 from evalatlas.tasks.yaml_loader import read_task_yaml
@@ -32,12 +36,13 @@ class SplitPlan:
     """The evaluated split and the few-shot pool's source.
 
     ``pool`` None: the pool is the evaluated split, unless ``pool_missing`` says why there
-    is no pool at all.
+    is no pool at all. ``fewshot_elsewhere``: see ``TaskData``.
     """
 
     eval: DataSource
     pool: DataSource | None
     pool_missing: str | None = None
+    fewshot_elsewhere: str | None = None
 
 
 class YamlTask(ConfigTask):
@@ -70,6 +75,11 @@ class YamlTask(ConfigTask):
         if limit is not None and limit < 0:
             raise ConfigError(f"task {self.name}: limit must be >= 0, got {limit}")
         plan = self.plan_sources(data_dir)
+        written = self.config.fewshot_config.samples
+        if written is not None:
+            eval_rows = load_rows(plan.eval, limit)
+            source = f"{plan.eval.describe()}; few-shot pool: {len(written)} rows of the task file"
+            return self.build_task_data(eval_rows, limit, list(written), source)
         if plan.pool is None and plan.pool_missing is None:
             eval_rows = load_rows(plan.eval)  # every row: they are also the few-shot pool
             pool_rows = None
@@ -81,7 +91,7 @@ class YamlTask(ConfigTask):
                 f"few-shot pool: {plan.pool.describe()}" if plan.pool else str(plan.pool_missing)
             )
         source = f"{plan.eval.describe()}; {pool_note}"
-        return self.build_task_data(eval_rows, limit, pool_rows, source)
+        return self.build_task_data(eval_rows, limit, pool_rows, source, plan.fewshot_elsewhere)
 
     def plan_sources(self, data_dir: Path | None) -> SplitPlan:
         if data_dir is None:
@@ -113,20 +123,39 @@ class YamlTask(ConfigTask):
 
         eval_split = str(config.eval_split())
         pool_split = config.fewshot_source_split()
-        pool = None if pool_split in (None, eval_split) else source(str(pool_split))
-        return SplitPlan(source(eval_split), pool)
+        if pool_split not in (None, eval_split):
+            return SplitPlan(source(eval_split), source(str(pool_split)))
+        local_pool = config.local_data.fewshot if config.local_data else None
+        if local_pool is None:
+            return SplitPlan(source(eval_split), None)
+        # The examples are a local file's, not the evaluated rows': drawing them from the
+        # hub's test split would be another task.
+        path = self._fill_placeholders(local_pool.path)
+        missing = f"no few-shot pool on the hub (it is the local file {path})"
+        return SplitPlan(source(eval_split), None, missing, self._fewshot_elsewhere(local_pool))
+
+    def _fewshot_elsewhere(self, pool: LocalFileConfig) -> str:
+        path = self._fill_placeholders(pool.path)
+        where = self._fill_placeholders(pool.comes_from) if pool.comes_from else path
+        return f"{where}; pass a --data-dir holding {path}"
 
     def _local_data_plan(self, data_dir: Path) -> SplitPlan:
         local = self.config.local_data
         if local is None:  # pragma: no cover - the caller checked
             raise ValueError("no local_data block")
 
-        def source(relative: str) -> DataSource:
+        def source(relative: str, file_format: str | None, adapter: str | None) -> DataSource:
             path = data_dir / self._fill_placeholders(relative)
-            return DataSource.local(path, file_format=local.format, adapter=local.adapter)
+            return DataSource.local(path, file_format=file_format, adapter=adapter)
 
-        pool = source(local.fewshot) if local.fewshot else None
-        return SplitPlan(source(local.test), pool)
+        evaluated = source(local.test, local.format, local.adapter)
+        pool_file = local.fewshot
+        if pool_file is None:
+            return SplitPlan(evaluated, None)
+        pool = source(pool_file.path, pool_file.format, pool_file.adapter)
+        if pool.file is not None and not pool.file.is_file():
+            return SplitPlan(evaluated, None, f"no few-shot pool: {pool.file} is absent")
+        return SplitPlan(evaluated, pool)
 
     def _fill_placeholders(self, relative: str) -> str:
         if "{dataset_name}" not in relative:

@@ -3,9 +3,11 @@
     responses:PATH.jsonl
 
 Each line is a JSON object holding the answer under one of ``response``, ``output``,
-``completion`` or ``text``, and what it answers: a ``sample_id`` (or ``id``; a request id
-such as ``q17#0`` also matches), and/or the exact ``prompt`` text. Optional: ``tokens``
-(completion length, default 0) and ``finish_reason`` (default ``stop``).
+``completion`` or ``text``, and what it answers: a ``sample_id`` (or ``id``, or ``key`` as
+IFEval numbers its prompts; a request id such as ``q17#0`` also matches), and/or the exact
+``prompt`` text, so Google's published IFEval response files (``{"prompt", "response"}``)
+score as they are. Optional: ``tokens`` (completion length, default 0) and
+``finish_reason`` (default ``stop``).
 
 A request is matched by request id, then sample id, then exact prompt (for chat requests:
 the last user message). The request's stop strings are applied to the stored answer, as a
@@ -35,7 +37,7 @@ from evalatlas.requests import (
 )
 
 ANSWER_FIELDS = ("response", "output", "completion", "text")
-ID_FIELDS = ("sample_id", "id")
+ID_FIELDS = ("sample_id", "id", "key")
 _SUPPORTED = frozenset({RequestKind.GENERATE})
 
 
@@ -162,13 +164,16 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
 def _add_line(index: _Index, path: Path, number: int, record: dict[str, Any]) -> None:
     where = f"{path}:{number}"
     answer = _stored_answer(where, number, record)
-    sample_id = next((record[f] for f in ID_FIELDS if f in record), None)
+    id_field = next((f for f in ID_FIELDS if f in record), None)
+    sample_id = record[id_field] if id_field is not None else None
     prompt = record.get("prompt")
     if sample_id is None and prompt is None:
-        raise DataError(f"{where}: no 'sample_id', 'id' or 'prompt' field to match requests by")
+        raise DataError(
+            f"{where}: no 'sample_id', 'id', 'key' or 'prompt' field to match requests by"
+        )
     if sample_id is not None:
         if not isinstance(sample_id, str | int) or isinstance(sample_id, bool):
-            raise DataError(f"{where}: field 'sample_id' must be a string or an integer")
+            raise DataError(f"{where}: field {id_field!r} must be a string or an integer")
         key = str(sample_id)
         if key in index.by_id:
             raise DataError(
