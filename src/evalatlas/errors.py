@@ -9,7 +9,10 @@
     │   └── UnsupportedRequestError
     │                          a backend cannot serve a request kind (raised at plan time)
     ├── StoreError             the workspace database or detail files are unusable
-    └── ArenaError             reserved for battles and votes
+    └── ArenaError             a battle or vote cannot be made or counted
+        ├── UnknownBattle      no battle has that id
+        ├── BattleDecided      the battle already has a different vote
+        └── VoteLimited        the voter reached the rate limit or the daily cap
 
 The CLI prints ``str(error)`` and exits with ``error.exit_code``; nothing catches an
 ``AtlasError`` only to hide it.
@@ -74,6 +77,18 @@ class StoreError(AtlasError):
 class ArenaError(AtlasError):
     exit_code = 6
     code = "arena_error"
+
+
+class UnknownBattle(ArenaError):
+    code = "unknown_battle"
+
+
+class BattleDecided(ArenaError):
+    code = "battle_decided"
+
+
+class VoteLimited(ArenaError):
+    code = "vote_limited"
 
 
 def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:

@@ -8,7 +8,16 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from evalatlas.cli import eval_cmd, models_cmd, queue_cmd, results_cmd, serve_cmd, tasks_cmd
+from evalatlas.cli import (
+    arena_cmd,
+    eval_cmd,
+    judge_cmd,
+    models_cmd,
+    queue_cmd,
+    results_cmd,
+    serve_cmd,
+    tasks_cmd,
+)
 from evalatlas.errors import AtlasError
 
 app = typer.Typer(
@@ -22,6 +31,8 @@ app.command("eval")(eval_cmd.eval_command)
 app.add_typer(tasks_cmd.app, name="tasks")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(results_cmd.app, name="results")
+app.add_typer(arena_cmd.app, name="arena")
+app.add_typer(judge_cmd.judge_app, name="judge")
 app.command("serve")(serve_cmd.serve_command)
 app.command("submit")(queue_cmd.submit_command)
 app.command("queue")(queue_cmd.queue_command)

@@ -1,19 +1,51 @@
 """``evalatlas serve``: the web app (leaderboard, model pages, per-sample browser, the
-submission form and queue, admin moderation)."""
+submission form and queue, admin moderation, and the arena)."""
 
 from __future__ import annotations
 
 import socket
 from functools import partial
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from evalatlas.arena import PairingMode
+from evalatlas.arena.answers import DEFAULT_MAX_TOKENS
+from evalatlas.cli.arena_serve import ArenaServeOptions, arena_setup
 from evalatlas.cli.options import WorkspaceOption
 from evalatlas.errors import ConfigError
 from evalatlas.queue import QueueLimits, check_submission
+from evalatlas.store import VoteLimits
 from evalatlas.store.workspace import default_workspace
+
+_LIMITS = VoteLimits()
+ArenaModels = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--arena-model",
+        help="A contestant of the arena (model reference; repeat for each, two or more).",
+    ),
+]
+ArenaPairing = Annotated[
+    PairingMode,
+    typer.Option(help="How battles pair contestants: uniform, or uncertain (close pairs)."),
+]
+ArenaPrompts = Annotated[
+    Path | None,
+    typer.Option(
+        help="Prompts voters may draw: JSONL with prompt and optional category, or .txt "
+        "with one prompt per line."
+    ),
+]
+ArenaRateLimit = Annotated[
+    int, typer.Option(min=0, help="Votes per minute per voter (0: no limit).")
+]
+ArenaDailyCap = Annotated[int, typer.Option(min=0, help="Votes per UTC day per voter (0: none).")]
+ArenaMaxTokens = Annotated[
+    int, typer.Option(min=1, help="Longest answer of a contestant, in tokens.")
+]
 
 
 def serve_command(
@@ -22,21 +54,49 @@ def serve_command(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workspace: WorkspaceOption = None,
+    arena_model: ArenaModels = None,
+    arena_pairing: ArenaPairing = PairingMode.UNIFORM,
+    arena_prompts: ArenaPrompts = None,
+    arena_rate_limit: ArenaRateLimit = _LIMITS.per_minute or 0,
+    arena_daily_cap: ArenaDailyCap = _LIMITS.per_day or 0,
+    arena_max_tokens: ArenaMaxTokens = DEFAULT_MAX_TOKENS,
 ) -> None:
-    """Serve the leaderboard, model pages and per-sample records of a workspace."""
+    """Serve the leaderboard, model pages, per-sample records and arena of a workspace."""
     import uvicorn
 
     from evalatlas.web import create_app
 
+    arena_config, answerer = arena_setup(
+        ArenaServeOptions(
+            models=arena_model or [],
+            pairing=arena_pairing,
+            prompts=arena_prompts,
+            rate_limit=arena_rate_limit,
+            daily_cap=arena_daily_cap,
+            max_tokens=arena_max_tokens,
+        )
+    )
     check_address(host, port)
     root = workspace or default_workspace()
     limits = QueueLimits.from_environment()
-    app = create_app(root, submission_check=partial(check_submission, limits=limits))
+    app = create_app(
+        root,
+        submission_check=partial(check_submission, limits=limits),
+        arena_config=arena_config,
+        answerer=answerer,
+    )
+    contestants = ", ".join(arena_config.contestants) or "none (ratings of stored votes only)"
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         f"serving {root} at http://{host}:{port}/ (JSON under /api, schema at /openapi.json; "
-        "Ctrl+C stops)"
+        f"arena contestants: {contestants}; Ctrl+C stops)",
+        markup=False,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        # Access lines are info-level, below the level shown: skip building them at all.
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if answerer is not None:
+            answerer.close()
 
 
 def check_address(host: str, port: int) -> None:

@@ -3,7 +3,8 @@
 - `rank` is 1 + the number of models whose interval lies wholly above this model's interval:
   a model is only placed below those it is clearly worse than.
 - `rank_low`..`rank_high` is the central `confidence` range of the model's rank across
-  bootstrap rounds, widened where needed so that it contains `rank`.
+  bootstrap rounds (or across draws from the normal approximation, for sandwich intervals),
+  widened where needed so that it contains `rank`.
 - `tier` groups models whose intervals overlap, chained (a overlaps b and b overlaps c puts all
   three in one tier); tier 1 holds the best models.
 """
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from scipy.stats import rankdata
 
 from evalatlas.errors import ConfigError, did_you_mean
+from evalatlas.ratings.style import StyleCoefficient
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,20 @@ class Rating:
 
 @dataclass(frozen=True)
 class RatingTable:
-    """Ratings of every model, best score first; `n_rounds` bootstrap rounds gave the intervals."""
+    """Ratings of every model, best score first.
+
+    `method` says what gave the intervals: "bootstrap" (`n_rounds` refits on redrawn
+    battles) or "sandwich" (the robust normal approximation; `n_rounds` draws from it gave
+    the rank intervals). `warnings` are one-line notes a reader must see (e.g. models with no
+    battles between them); `style_coefficients` are set under style control.
+    """
 
     ratings: tuple[Rating, ...]
     confidence: float
     n_rounds: int
+    method: str = "bootstrap"
+    warnings: tuple[str, ...] = ()
+    style_coefficients: tuple[StyleCoefficient, ...] = ()
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -63,11 +74,19 @@ def build_rating_table(
     samples: NDArray[np.float64],
     battles_per_model: NDArray[np.int64],
     confidence: float,
+    *,
+    intervals: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    method: str = "bootstrap",
+    warnings: tuple[str, ...] = (),
+    style_coefficients: tuple[StyleCoefficient, ...] = (),
 ) -> RatingTable:
-    """Assemble a RatingTable; `samples` has one row of scores per bootstrap round (may be 0)."""
-    if not 0.0 < confidence < 1.0:
-        raise ConfigError(f"ratings: confidence must lie in (0, 1), got {confidence}")
-    ci_low, ci_high = _intervals(scores, samples, confidence)
+    """Assemble a RatingTable; `samples` has one row of scores per bootstrap round (may be 0).
+
+    The score intervals are the samples' central `confidence` range unless `intervals`
+    (low, high) gives them; rank intervals always come from the samples.
+    """
+    check_confidence(confidence)
+    ci_low, ci_high = intervals or _intervals(scores, samples, confidence)
     ranks = separated_ranks(ci_low, ci_high)
     rank_low, rank_high = _rank_intervals(ranks, samples, confidence)
     tiers = overlap_tiers(ci_low, ci_high)
@@ -86,7 +105,19 @@ def build_rating_table(
         for i, name in enumerate(models)
     ]
     ratings.sort(key=lambda rating: (-rating.score, rating.model))
-    return RatingTable(tuple(ratings), confidence, int(samples.shape[0]))
+    return RatingTable(
+        tuple(ratings),
+        confidence,
+        int(samples.shape[0]),
+        method=method,
+        warnings=warnings,
+        style_coefficients=style_coefficients,
+    )
+
+
+def check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ConfigError(f"ratings: confidence must lie in (0, 1), got {confidence}")
 
 
 def separated_ranks(ci_low: NDArray[np.float64], ci_high: NDArray[np.float64]) -> NDArray[np.int64]:

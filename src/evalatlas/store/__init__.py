@@ -10,9 +10,23 @@
 A workspace directory holds ``evalatlas.db`` (SQLite; any SQLAlchemy URL through
 ``Store.open_url``) and ``details/`` with one Parquet file of per-sample records per run.
 It also holds the queue of requested evaluations (``store.submissions()``) and model
-moderation: flags, card overrides and their append-only log (``store.moderation()``).
+moderation: flags, card overrides and their append-only log (``store.moderation()``), and
+arena battles and votes (``store.arena()``).
 """
 
+from evalatlas.store.arena import (
+    ArenaCounts,
+    ArenaRecords,
+    Battle,
+    BattleSource,
+    DecidedBattle,
+    NewBattle,
+    Vote,
+    VoteLimits,
+    VoteRequest,
+    VoteResult,
+    VoteSource,
+)
 from evalatlas.store.board import LatestRun, ResultsState, StoredMetric, StoredModel
 from evalatlas.store.moderation import (
     FlagKind,
@@ -35,6 +49,11 @@ from evalatlas.store.submissions import (
 from evalatlas.store.workspace import FailedRun, Store, default_workspace, new_run_id
 
 __all__ = [
+    "ArenaCounts",
+    "ArenaRecords",
+    "Battle",
+    "BattleSource",
+    "DecidedBattle",
     "EvalResult",
     "EvalSpec",
     "FailedRun",
@@ -46,6 +65,7 @@ __all__ = [
     "Moderation",
     "ModerationAction",
     "ModerationEntry",
+    "NewBattle",
     "ResponseCache",
     "ResultsState",
     "SampleRecord",
@@ -57,6 +77,11 @@ __all__ = [
     "SubmissionQueue",
     "SubmissionRequest",
     "SubmissionStatus",
+    "Vote",
+    "VoteLimits",
+    "VoteRequest",
+    "VoteResult",
+    "VoteSource",
     "WorkerIdentity",
     "default_workspace",
     "new_run_id",

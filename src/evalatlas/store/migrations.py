@@ -246,6 +246,46 @@ def index_runs_by_status_and_finish_time(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_runs_status_finished_at ON runs (status, finished_at)")
 
 
+def create_arena_tables(conn: Connection) -> None:
+    """Version 9: arena battles (two anonymous answers to one prompt) and their votes, at
+    most one per battle; votes are looked up by voter and time for the rate limits."""
+    meta = MetaData()
+    Table(
+        "arena_battles",
+        meta,
+        Column("id", String(64), primary_key=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("source", String(16), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("prompt", Text, nullable=False),
+        Column("category", String(128), nullable=True),
+        Column("language", String(64), nullable=True),
+        Column("turn", Integer, nullable=True),
+        Column("model_a", String(1024), nullable=False),
+        Column("model_b", String(1024), nullable=False),
+        Column("answer_a", Text, nullable=False),
+        Column("answer_b", Text, nullable=False),
+        Column("style_a", PortableJSON, nullable=True),
+        Column("style_b", PortableJSON, nullable=True),
+        Column("identity_leak", Text, nullable=True),
+        Index("ix_arena_battles_category", "category"),
+    )
+    Table(
+        "arena_votes",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("battle_id", String(64), ForeignKey("arena_battles.id"), nullable=False),
+        Column("outcome", String(16), nullable=False),
+        Column("voter", String(128), nullable=False),
+        Column("source", String(16), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("excluded_reason", Text, nullable=True),
+        UniqueConstraint("battle_id", name="uq_arena_votes_battle"),
+        Index("ix_arena_votes_voter_time", "voter", "created_at"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -255,6 +295,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     create_submission_queue,
     create_moderation_tables,
     index_runs_by_status_and_finish_time,
+    create_arena_tables,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -170,3 +170,42 @@ moderation_log = Table(
     Column("target", String(1024), nullable=False),
     Column("details", PortableJSON, nullable=False),
 )
+
+# One row per battle: a prompt answered by two models, shown to a voter without their names
+# (or imported from a battle log, or judged). ``identity_leak`` says why a vote on it cannot
+# count (an answer names a model or its maker the prompt did not ask about); None: it can.
+arena_battles = Table(
+    "arena_battles",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("category", String(128), nullable=True),
+    Column("language", String(64), nullable=True),
+    Column("turn", Integer, nullable=True),
+    Column("model_a", String(1024), nullable=False),
+    Column("model_b", String(1024), nullable=False),
+    Column("answer_a", Text, nullable=False),
+    Column("answer_b", Text, nullable=False),
+    Column("style_a", PortableJSON, nullable=True),
+    Column("style_b", PortableJSON, nullable=True),
+    Column("identity_leak", Text, nullable=True),
+    Index("ix_arena_battles_category", "category"),
+)
+
+# At most one vote per battle (the unique battle_id makes a repeated submission a no-op).
+arena_votes = Table(
+    "arena_votes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("battle_id", String(64), ForeignKey("arena_battles.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("voter", String(128), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("excluded_reason", Text, nullable=True),
+    UniqueConstraint("battle_id", name="uq_arena_votes_battle"),
+    Index("ix_arena_votes_voter_time", "voter", "created_at"),
+)

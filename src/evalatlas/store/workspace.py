@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from evalatlas.errors import StoreError
 from evalatlas.store import board, queries
+from evalatlas.store.arena import ArenaRecords
 from evalatlas.store.board import LatestRun, ResultsState, StoredModel
 from evalatlas.store.details import (
     details_relpath,
@@ -224,6 +225,10 @@ class Store:
     def submissions(self) -> SubmissionQueue:
         """The workspace's queue of requested evaluations (valid while the store is open)."""
         return SubmissionQueue(self._read, self._write)
+
+    def arena(self) -> ArenaRecords:
+        """Arena battles and votes (valid while the store is open)."""
+        return ArenaRecords(self._read, self._write)
 
     def moderation(self) -> Moderation:
         """Model flags, card overrides and their log (valid while the store is open)."""

@@ -4,24 +4,26 @@ Pages are rendered on the server by Jinja2 with autoescaping, so stored text (pr
 model answers, names) is always text, never markup. HTML responses also carry a
 Content-Security-Policy that runs scripts only from ``/static``: a stored answer that
 slipped through as markup still could not run. Every response says how long the app took
-to build it in a ``Server-Timing`` header (``app;dur=`` milliseconds).
+to build it in a ``Server-Timing`` header (``app;dur=`` milliseconds; see ``headers.py``).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evalatlas import __version__
+from evalatlas.arena import Answerer, Arena, ArenaConfig
 from evalatlas.store import Store
 from evalatlas.web import (
     routes_admin,
+    routes_arena,
+    routes_arena_ratings,
     routes_capabilities,
     routes_compare,
     routes_leaderboard,
@@ -32,42 +34,56 @@ from evalatlas.web import (
 )
 from evalatlas.web.admin import AdminAccess
 from evalatlas.web.errors import install_error_handlers
+from evalatlas.web.headers import SecurityHeaders
 from evalatlas.web.openapi_doc import document_error_responses
 from evalatlas.web.state import SubmissionCheck, WebState
 
 STATIC_DIR = Path(__file__).parent / "static"
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+# The arena's routes first: its vote is the busiest request, and every router tried before
+# the one that matches costs each request a little.
+ROUTES = (
+    routes_arena,
+    routes_arena_ratings,
+    routes_leaderboard,
+    routes_models,
+    routes_samples,
+    routes_compare,
+    routes_capabilities,
+    routes_plots,
+    routes_queue,
+    routes_admin,
 )
 
 
-def create_app(store_root: Path, *, submission_check: SubmissionCheck | None = None) -> FastAPI:
+def create_app(
+    store_root: Path,
+    *,
+    submission_check: SubmissionCheck | None = None,
+    arena_config: ArenaConfig | None = None,
+    answerer: Answerer | None = None,
+) -> FastAPI:
     """The web app over the workspace at ``store_root`` (opened now, closed at shutdown).
 
     ``submission_check`` checks submissions before they are queued (``evalatlas serve``
     passes ``evalatlas.queue.check_submission``); without it submissions are refused. The
-    admin token is read from ``$EVALATLAS_ADMIN_TOKEN`` now; without it admin is off."""
+    admin token is read from ``$EVALATLAS_ADMIN_TOKEN`` now; without it admin is off.
+    The arena runs with ``arena_config`` (default: no contestants, default voter limits)
+    and gets its answers from ``answerer``; without both, its pages show the stored battles
+    and ratings but start no new battle."""
     store = Store.open(store_root)
     templates = template_environment()
+    arena = Arena(store, arena_config or ArenaConfig(), answerer)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        arena.close()  # records the votes still queued before the store closes
         store.close()
 
     app = FastAPI(
         title="EvalAtlas",
         version=__version__,
-        description="Leaderboard, model pages and per-sample records of one workspace.",
+        description="Leaderboard, model pages, per-sample records and arena of one workspace.",
         docs_url=None,  # the interactive docs load their assets from a CDN
         redoc_url=None,
         lifespan=lifespan,
@@ -75,17 +91,14 @@ def create_app(store_root: Path, *, submission_check: SubmissionCheck | None = N
     app.state.web = WebState(
         store=store,
         templates=templates,
+        arena=arena,
         submission_check=submission_check,
         admin=AdminAccess.from_environment(),
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app, templates)
-    for module in (routes_leaderboard, routes_models, routes_samples, routes_compare):
-        app.include_router(module.router)
-    for module in (routes_capabilities, routes_plots):
-        app.include_router(module.router)
-    for module in (routes_queue, routes_admin):
+    for module in ROUTES:
         app.include_router(module.router)
     document_error_responses(app)
     return app
@@ -99,19 +112,3 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Security headers on every response, and ``Server-Timing: app;dur=<ms>``: the time
-    from the request reaching the app to its response being built (routing, the handler,
-    rendering; not the network), so a client can tell server time from its own overhead."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1e3:.3f}"
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response

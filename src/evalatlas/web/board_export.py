@@ -9,7 +9,16 @@ from typing import Any
 from urllib.parse import quote
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard, ScoreCell
-from evalatlas.web.board_memo import memoised
+from evalatlas.web.arena_column import (
+    CSV_COLUMNS as ARENA_CSV_COLUMNS,
+)
+from evalatlas.web.arena_column import (
+    NO_ARENA,
+    ArenaColumn,
+    arena_csv_fields,
+    arena_json,
+)
+from evalatlas.web.board_memo import RowTexts, memoised
 from evalatlas.web.board_query import BoardQuery, BoardSelection
 from evalatlas.web.cells import cell_json, shown_interval, shown_value
 from evalatlas.web.jsonable import json_safe, json_text
@@ -34,7 +43,10 @@ def card_json(card: ModelCard) -> dict[str, Any]:
     return payload
 
 
-def row_json(row: LeaderboardRow, columns: tuple[str, ...]) -> dict[str, Any]:
+def row_json(
+    row: LeaderboardRow, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
+) -> dict[str, Any]:
+    """The row; ``arena`` is its arena rating (null when it has none)."""
     return {
         "rank": row.rank,
         "rank_low": row.rank_low,
@@ -43,10 +55,16 @@ def row_json(row: LeaderboardRow, columns: tuple[str, ...]) -> dict[str, Any]:
         "model": card_json(row.card),
         "average": cell_json(row.average),
         "scores": {task: cell_json(row.cells.get(task)) for task in columns},
+        "arena": arena_json(arena.rating_of(row.card)),
     }
 
 
-def board_json(board: Leaderboard, query: BoardQuery, selection: BoardSelection) -> dict[str, Any]:
+def board_json(
+    board: Leaderboard,
+    query: BoardQuery,
+    selection: BoardSelection,
+    arena: ArenaColumn = NO_ARENA,
+) -> dict[str, Any]:
     columns = query.shown_columns(board)
     return {
         "fingerprint": board.fingerprint,
@@ -59,23 +77,29 @@ def board_json(board: Leaderboard, query: BoardQuery, selection: BoardSelection)
         "pages": selection.pages,
         "random_baseline": {task: board.random_baseline.get(task) for task in columns},
         "hidden_flagged": board.hidden_flagged,
-        "rows": [row_json(row, columns) for row in selection.rows],
+        "rows": [row_json(row, columns, arena) for row in selection.rows],
     }
 
 
-def board_json_text(board: Leaderboard, query: BoardQuery, selection: BoardSelection) -> str:
-    """``board_json`` as JSON text, each row written once per board when every column is
-    shown (the default): a page of a 10,000-model board then costs no serialising of rows."""
+def board_json_text(
+    board: Leaderboard,
+    query: BoardQuery,
+    selection: BoardSelection,
+    arena: ArenaColumn = NO_ARENA,
+) -> str:
+    """``board_json`` as JSON text, each row written once per board and arena vote-state
+    when every column is shown (the default): a page of a 10,000-model board then costs no
+    serialising of rows."""
     columns = query.shown_columns(board)
-    head = json_text(json_safe(board_json(board, query, replace(selection, rows=()))))
+    head = json_text(json_safe(board_json(board, query, replace(selection, rows=()), arena)))
     if columns != board.columns or not head.endswith(_NO_ROWS):
-        return json_text(json_safe(board_json(board, query, selection)))
-    written: dict[str, str] = memoised(board, "row json", dict)
+        return json_text(json_safe(board_json(board, query, selection, arena)))
+    written = memoised(board, "row json", RowTexts).at(arena.state)
     rows = []
     for row in selection.rows:
         text = written.get(row.card.key)
         if text is None:
-            text = written[row.card.key] = json_text(json_safe(row_json(row, columns)))
+            text = written[row.card.key] = json_text(json_safe(row_json(row, columns, arena)))
         rows.append(text)
     return f"{head.removesuffix(_NO_ROWS)}{_NO_ROWS[:-2]}{','.join(rows)}]}}"
 
@@ -87,12 +111,17 @@ def csv_header(columns: tuple[str, ...]) -> list[str]:
     header = [*RANK_COLUMNS, *CARD_COLUMNS, "flags"]
     for name in ("average", *columns):
         header += [name, f"{name}_ci_low", f"{name}_ci_high", f"{name}_n"]
-    return header
+    return [*header, *ARENA_CSV_COLUMNS]
 
 
-def board_csv(board: Leaderboard, query: BoardQuery, selection: BoardSelection) -> str:
+def board_csv(
+    board: Leaderboard,
+    query: BoardQuery,
+    selection: BoardSelection,
+    arena: ArenaColumn = NO_ARENA,
+) -> str:
     """One line per model: rank, card, its flags' kinds, then each shown score with its
-    interval and n."""
+    interval and n, then its arena rating with its interval and n (blank without one)."""
     columns = query.shown_columns(board)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -104,6 +133,7 @@ def board_csv(board: Leaderboard, query: BoardQuery, selection: BoardSelection) 
         line += _cell_fields(row.average)
         for task in columns:
             line += _cell_fields(row.cells.get(task))
+        line += arena_csv_fields(arena.rating_of(row.card))
         writer.writerow(["" if value is None else value for value in line])
     return buffer.getvalue()
 

@@ -45,3 +45,20 @@ def memoised(board: Leaderboard, key: Hashable, compute: Callable[[], T]) -> T:
 def _forget(board_id: int) -> None:
     with _LOCK:
         _VALUES.pop(board_id, None)
+
+
+class RowTexts:
+    """Rendered rows (markup or JSON text) of one board, by model key, for one state of
+    what else a row shows (the arena column): a new state starts afresh, so a board that
+    outlives many votes keeps the rows of the latest one only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: Hashable = None
+        self._rows: dict[str, str] = {}
+
+    def at(self, state: Hashable) -> dict[str, str]:
+        with self._lock:
+            if state != self._state:
+                self._state, self._rows = state, {}
+            return self._rows

@@ -8,8 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard
+from evalatlas.web.arena_column import NO_ARENA, ArenaCellView, ArenaColumn, arena_cell_view
 from evalatlas.web.board_export import model_url
-from evalatlas.web.board_memo import memoised
+from evalatlas.web.board_memo import RowTexts, memoised
 from evalatlas.web.board_query import (
     MODEL_TYPES,
     SIZE_PRESETS,
@@ -66,6 +67,7 @@ class RowView:
     average: CellView
     cells: tuple[CellView, ...]
     flags: tuple[FlagBadge, ...] = ()
+    arena: ArenaCellView | None = None  # None: the arena column is not shown
 
 
 def flag_badges(card: ModelCard) -> tuple[FlagBadge, ...]:
@@ -95,7 +97,9 @@ def header_views(query: BoardQuery, columns: tuple[str, ...]) -> list[HeaderView
     return views
 
 
-def row_view(row: LeaderboardRow, columns: tuple[str, ...]) -> RowView:
+def row_view(
+    row: LeaderboardRow, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
+) -> RowView:
     interval = ""
     if row.rank_low is not None and row.rank_high is not None:
         interval = f"{row.rank_low}–{row.rank_high}"
@@ -113,6 +117,7 @@ def row_view(row: LeaderboardRow, columns: tuple[str, ...]) -> RowView:
         average=cell_view(row.average),
         cells=tuple(cell_view(row.cells.get(task)) for task in columns),
         flags=flag_badges(row.card),
+        arena=arena_cell_view(arena.rating_of(row.card)) if arena.shown else None,
     )
 
 
@@ -150,23 +155,28 @@ def rows_html(
     rows: Sequence[LeaderboardRow],
     columns: tuple[str, ...],
     render_row: RowRenderer,
+    arena: ArenaColumn = NO_ARENA,
 ) -> list[str]:
     """Each row's markup; with every column shown (the default), each row is rendered once
-    per board, so paging a large board renders nothing twice."""
+    per board and arena vote-state, so paging a large board renders nothing twice."""
     if columns != board.columns:
-        return [render_row(row_view(row, columns)) for row in rows]
-    written: dict[str, str] = memoised(board, "row html", dict)
+        return [render_row(row_view(row, columns, arena)) for row in rows]
+    written = memoised(board, "row html", RowTexts).at(arena.state)
     found = []
     for row in rows:
         html = written.get(row.card.key)
         if html is None:
-            html = written[row.card.key] = render_row(row_view(row, columns))
+            html = written[row.card.key] = render_row(row_view(row, columns, arena))
         found.append(html)
     return found
 
 
 def leaderboard_context(
-    board: Leaderboard, query: BoardQuery, selection: BoardSelection, render_row: RowRenderer
+    board: Leaderboard,
+    query: BoardQuery,
+    selection: BoardSelection,
+    render_row: RowRenderer,
+    arena: ArenaColumn = NO_ARENA,
 ) -> dict[str, Any]:
     columns = query.shown_columns(board)
     previous_page = query.url(PAGE_PATH, page=query.page - 1) if query.page > 1 else None
@@ -178,7 +188,8 @@ def leaderboard_context(
         "selection": selection,
         "columns": columns,
         "headers": header_views(query, columns),
-        "row_html": rows_html(board, selection.rows, columns, render_row),
+        "row_html": rows_html(board, selection.rows, columns, render_row, arena),
+        "arena_shown": arena.shown,
         "baseline": baseline_cells(board, columns),
         "model_types": MODEL_TYPES,
         "size_presets": tuple(SIZE_PRESETS),

@@ -2,8 +2,9 @@
 
 A JSON route (``/api/...``) answers ``{"error": code, "detail": message}``; a page answers
 the same status with an HTML error page. Bad query values and refused submissions are 422
-naming the parameter, unknown models and runs 404, admin calls without the right token
-403, an unusable workspace 503.
+naming the parameter, unknown models, runs and battles 404, admin calls without the right
+token 403, an unusable workspace 503. Arena votes: a different vote on a decided battle 409,
+a voter over its rate limit or daily cap 429, any other refused battle or vote 422.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment
 from starlette.exceptions import HTTPException
 
-from evalatlas.errors import AtlasError, StoreError, SubmissionRefused
+from evalatlas.errors import (
+    ArenaError,
+    AtlasError,
+    BattleDecided,
+    StoreError,
+    SubmissionRefused,
+    UnknownBattle,
+    VoteLimited,
+)
 
 API_PREFIX = "/api"
 
@@ -50,8 +59,14 @@ class Unavailable(AtlasError):
 def status_for(error: AtlasError) -> int:
     if isinstance(error, InvalidParameter | SubmissionRefused):
         return 422
-    if isinstance(error, NotFound):
+    if isinstance(error, NotFound | UnknownBattle):
         return 404
+    if isinstance(error, BattleDecided):
+        return 409
+    if isinstance(error, VoteLimited):
+        return 429
+    if isinstance(error, ArenaError):
+        return 422
     if isinstance(error, Forbidden):
         return 403
     if isinstance(error, StoreError | Unavailable):

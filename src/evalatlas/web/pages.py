@@ -24,7 +24,9 @@ def web_state(request: Request) -> WebState:
 
 
 def query_reader(request: Request, allowed: Iterable[str]) -> ParamReader:
-    return ParamReader(request.query_params.multi_items(), allowed)
+    # Most requests have no query: skip parsing one (it shows in a small JSON answer's cost).
+    pairs = request.query_params.multi_items() if request.scope.get("query_string") else ()
+    return ParamReader(pairs, allowed)
 
 
 def render(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:

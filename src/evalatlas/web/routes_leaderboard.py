@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from evalatlas.analysis.leaderboard import Leaderboard
+from evalatlas.web.arena_column import ArenaColumn
 from evalatlas.web.board_export import board_csv, board_json_text
 from evalatlas.web.board_page import RowRenderer, leaderboard_context
 from evalatlas.web.board_query import (
@@ -58,20 +59,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "show_flagged": {"type": "string", "enum": ["0", "1"]},
 }
 
-Selected = tuple[Leaderboard, BoardQuery, BoardSelection]
+Selected = tuple[Leaderboard, BoardQuery, BoardSelection, ArenaColumn]
 
 
 def _select(request: Request, per_page: int | None) -> Selected:
     reader = query_reader(request, PARAMETERS)
-    board = web_state(request).boards.get(hide_flagged=not wants_flagged(reader))
+    state = web_state(request)
+    board = state.boards.get(hide_flagged=not wants_flagged(reader))
     query = parse_board_query(reader, board, per_page=per_page)
-    return board, query, select_rows(board, query)
+    return board, query, select_rows(board, query), state.arena_views.board_column()
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def leaderboard_page(request: Request) -> HTMLResponse:
-    board, query, selection = _select(request, DEFAULT_PER_PAGE)
-    context = leaderboard_context(board, query, selection, _row_macro(request))
+    board, query, selection, arena = _select(request, DEFAULT_PER_PAGE)
+    context = leaderboard_context(board, query, selection, _row_macro(request), arena)
     return render(request, "leaderboard.html", context)
 
 
@@ -83,16 +85,17 @@ def _row_macro(request: Request) -> RowRenderer:
 
 @router.get("/api/leaderboard", openapi_extra=documented(PARAMETERS, SCHEMAS))
 def leaderboard_api(request: Request) -> JSONResponse:
-    """The leaderboard page as JSON: one page of rows with every score's interval and n."""
-    board, query, selection = _select(request, DEFAULT_PER_PAGE)
-    return SerialisedJSONResponse(board_json_text(board, query, selection))
+    """The leaderboard page as JSON: one page of rows with every score's interval and n,
+    and each model's arena rating (null unless its reference or name fought in the arena)."""
+    board, query, selection, arena = _select(request, DEFAULT_PER_PAGE)
+    return SerialisedJSONResponse(board_json_text(board, query, selection, arena))
 
 
 @router.get("/api/leaderboard.json", openapi_extra=documented(PARAMETERS, SCHEMAS))
 def leaderboard_json_download(request: Request) -> JSONResponse:
     """Download every row matching the filters as JSON (paged only when asked)."""
-    board, query, selection = _select(request, None)
-    text = board_json_text(board, query, selection)
+    board, query, selection, arena = _select(request, None)
+    text = board_json_text(board, query, selection, arena)
     return SerialisedJSONResponse(text, headers=_attachment("leaderboard.json"))
 
 
@@ -104,8 +107,8 @@ def leaderboard_json_download(request: Request) -> JSONResponse:
 )
 def leaderboard_csv_download(request: Request) -> Response:
     """Download every row matching the filters as CSV: shown score, CI bounds and n."""
-    board, query, selection = _select(request, None)
-    text = board_csv(board, query, selection)
+    board, query, selection, arena = _select(request, None)
+    text = board_csv(board, query, selection, arena)
     return Response(text, media_type="text/csv", headers=_attachment("leaderboard.csv"))
 
 

@@ -1,6 +1,7 @@
 """What the app keeps between requests: the open store, the built leaderboard (rebuilt only
 when the stored results change), the per-sample records of recently viewed runs, the
-submission check it was handed and the admin token."""
+submission check it was handed, the admin token, and the arena (its vote writer, and what
+its pages derive from the votes, kept per vote-state)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 
 from evalatlas.analysis.leaderboard import Leaderboard, build_leaderboard, leaderboard_fingerprint
+from evalatlas.arena import Arena
 from evalatlas.store import SampleRecord, Store, SubmissionRequest
 from evalatlas.web.admin import AdminAccess
+from evalatlas.web.arena_state import ArenaViews
+from evalatlas.web.voter import VoterIdentity
 
 RECENT_RUNS = 4
 
@@ -80,11 +84,15 @@ models, tasks or the runner."""
 class WebState:
     store: Store
     templates: Environment
+    arena: Arena
     submission_check: SubmissionCheck | None = None  # None: submissions are refused
     admin: AdminAccess = field(default_factory=AdminAccess)
+    voters: VoterIdentity = field(default_factory=VoterIdentity)
     boards: BoardCache = field(init=False)
     samples: SampleCache = field(init=False)
+    arena_views: ArenaViews = field(init=False)
 
     def __post_init__(self) -> None:
         self.boards = BoardCache(self.store)
         self.samples = SampleCache(self.store)
+        self.arena_views = ArenaViews(self.arena)

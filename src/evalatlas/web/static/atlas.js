@@ -26,7 +26,23 @@ function countChecked(summary) {
   update();
 }
 
+// A battle takes a while (both models answer) and a vote cannot be changed: once a form
+// is sent, its buttons (and the other vote buttons) are disabled so a second click cannot
+// send it again. The forms work the same without this.
+function sendOnce(form) {
+  form.addEventListener("submit", () => {
+    const group = form.closest("[data-send-once-group]") || form;
+    group.querySelectorAll("button").forEach((button) => {
+      button.disabled = true;
+    });
+    const waiting = form.dataset.waiting;
+    const status = document.getElementById(form.dataset.status || "");
+    if (waiting && status) status.textContent = waiting;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-autosubmit]").forEach(autosubmit);
   document.querySelectorAll("[data-count-of]").forEach(countChecked);
+  document.querySelectorAll("form[data-send-once]").forEach(sendOnce);
 });

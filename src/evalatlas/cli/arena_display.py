@@ -1,0 +1,135 @@
+"""Tables and JSON of arena ratings and voter reports."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from evalatlas.arena import Standings, VoterReport
+from evalatlas.cli.display import number
+
+
+def ratings_table(standings: Standings) -> Table:
+    """One row per model, best first: rating with its interval, rank interval, tier, n."""
+    table = standings.table
+    shown = Table(title="arena ratings")
+    for header in ("rank", "model", "rating", f"{table.confidence:.0%} CI", "rank range"):
+        shown.add_column(header, justify="left" if header == "model" else "right")
+    shown.add_column("tier", justify="right")
+    shown.add_column("n", justify="right")
+    for rating in table.ratings:
+        shown.add_row(
+            str(rating.rank),
+            Text(rating.model),
+            number(rating.score, 1),
+            f"[{number(rating.ci_low, 1)}, {number(rating.ci_high, 1)}]",
+            f"{rating.rank_low}–{rating.rank_high}",
+            str(rating.tier),
+            str(rating.n),
+        )
+    return shown
+
+
+def style_table(standings: Standings) -> Table | None:
+    """The style coefficients (logits per standardised feature) with their intervals."""
+    coefficients = standings.table.style_coefficients
+    if not coefficients:
+        return None
+    shown = Table(title="style coefficients")
+    for header in ("feature", "coefficient", f"{standings.table.confidence:.0%} CI"):
+        shown.add_column(header, justify="left" if header == "feature" else "right")
+    for coefficient in coefficients:
+        shown.add_row(
+            coefficient.name,
+            number(coefficient.value, 3),
+            f"[{number(coefficient.ci_low, 3)}, {number(coefficient.ci_high, 3)}]",
+        )
+    return shown
+
+
+def method_line(standings: Standings) -> str:
+    """How the ratings were computed, over how many battles."""
+    table = standings.table
+    if table.method == "bootstrap":
+        label = f"Bradley-Terry, {table.n_rounds} bootstrap rounds"
+    else:
+        label = f"Bradley-Terry, {table.method} intervals"
+    if standings.options.style_control:
+        label += ", style-controlled (a positive coefficient: voters prefer more of it)"
+    return f"{label}; {standings.battles} battles"
+
+
+def ratings_json(standings: Standings, excluded_voters: list[str]) -> str:
+    """Everything the table shows, plus the options that produced it."""
+    table = standings.table
+    options = standings.options
+    payload = {
+        "method": table.method,
+        "battles": standings.battles,
+        "confidence": table.confidence,
+        "n_rounds": table.n_rounds,
+        "options": {
+            "n_rounds": options.n_rounds,
+            "seed": options.seed,
+            "method": options.method,
+            "style_control": options.style_control,
+            "category": options.category,
+            "source": options.source,
+            "exclude_voters": sorted(options.exclude_voters),
+        },
+        "excluded_voters": excluded_voters,
+        "ratings": [asdict(rating) for rating in table.ratings],
+        "style_coefficients": [asdict(c) for c in table.style_coefficients],
+        "warnings": list(table.warnings),
+    }
+    return _dumps(payload)
+
+
+def voters_table(reports: list[VoterReport]) -> Table:
+    shown = Table(title="voter consistency (most suspect first)")
+    headers = ("voter", "votes", "agreement", "expected", "z", "p", "p (Holm)", "flagged")
+    for header in headers:
+        shown.add_column(header, justify="left" if header == "voter" else "right")
+    for report in reports:
+        shown.add_row(
+            Text(report.voter),
+            str(report.votes),
+            number(report.agreement, 3),
+            number(report.expected_agreement, 3),
+            number(report.z, 2),
+            f"{report.p_value:.2g}",
+            f"{report.p_adjusted:.2g}",
+            Text("yes", style="bold red") if report.flagged else "",
+        )
+    return shown
+
+
+def voters_json(reports: list[VoterReport], min_votes: int, alpha: float) -> str:
+    payload = {
+        "min_votes": min_votes,
+        "alpha": alpha,
+        "tested": len(reports),
+        "flagged": [report.voter for report in reports if report.flagged],
+        "voters": [asdict(report) for report in reports],
+    }
+    return _dumps(payload)
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    # NaN and infinity are not JSON: they become null so any parser reads the output.
+    return json.dumps(_finite(payload), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

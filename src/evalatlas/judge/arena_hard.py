@@ -1,0 +1,93 @@
+"""Arena-Hard v0.1: 500 hard prompts, each model judged against a baseline's answers.
+
+    bench = load_arena_hard(Path("arena-hard-auto/data/arena-hard-v0.1"))
+    items = baseline_items(bench, "gpt-4-0613", bench.answers_of("gpt-4-0613"), limit=50)
+    pairs = PairwiseJudge(judge).judge(items)
+    result = length_controlled_win_rates(
+        PreferenceTable.from_records(baseline_preferences(pairs, bench.baseline)), seed=0
+    )
+
+The directory holds ``question.jsonl`` and ``model_answer/<model>.jsonl``; the baseline
+of v0.1 is gpt-4-0314. Answers of any ``Model`` come from ``answering.generate_answers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalatlas.errors import ConfigError, DataError, did_you_mean
+from evalatlas.judge.answer_files import Question, read_answers, read_questions
+from evalatlas.judge.items import PairwiseItem
+
+BASELINE = "gpt-4-0314"
+
+Answers = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class ArenaHard:
+    directory: Path
+    questions: tuple[Question, ...]
+    answers: dict[str, Answers] = field(default_factory=dict)
+    baseline: str = BASELINE
+
+    def first(self, limit: int | None) -> tuple[Question, ...]:
+        if limit is not None and limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {limit}")
+        return self.questions if limit is None else self.questions[:limit]
+
+    def answers_of(self, model: str) -> Answers:
+        if model not in self.answers:
+            known = sorted(self.answers)
+            raise ConfigError(
+                f"Arena-Hard: no answers of {model!r} in {self.directory / 'model_answer'}."
+                f"{did_you_mean(model, known)} Known: {', '.join(known) or 'none'}"
+            )
+        return self.answers[model]
+
+
+def load_arena_hard(directory: Path, baseline: str = BASELINE) -> ArenaHard:
+    """Read an Arena-Hard data directory; the baseline's answers must be in it."""
+    questions_file = directory / "question.jsonl"
+    if not questions_file.is_file():
+        raise ConfigError(
+            f"Arena-Hard data not found at {directory}: pass --data-dir with arena-hard-auto's "
+            "data/arena-hard-v0.1 folder (question.jsonl, model_answer/)"
+        )
+    answers = {
+        path.stem: read_answers(path, path.stem).answers
+        for path in sorted((directory / "model_answer").glob("*.jsonl"))
+    }
+    bench = ArenaHard(directory, tuple(read_questions(questions_file)), answers, baseline)
+    bench.answers_of(baseline)
+    return bench
+
+
+def baseline_items(
+    bench: ArenaHard, model: str, answers: Answers, *, limit: int | None = None
+) -> list[PairwiseItem]:
+    """Items pitting ``model`` (as model A) against the baseline on the first ``limit``
+    questions; questions the model did not answer are an error, not silently skipped."""
+    if model == bench.baseline:
+        raise ConfigError(f"Arena-Hard: {model!r} is the baseline; judge another model")
+    baseline = bench.answers_of(bench.baseline)
+    items = []
+    for question in bench.first(limit):
+        qid = question.question_id
+        if qid not in answers or qid not in baseline:
+            who = model if qid not in answers else bench.baseline
+            raise DataError(f"Arena-Hard: {who!r} has no answer to question {qid}")
+        items.append(
+            PairwiseItem(
+                pair_id=f"arena_hard:{qid}:{model}|{bench.baseline}",
+                model_a=model,
+                model_b=bench.baseline,
+                questions=question.turns[:1],
+                answers_a=answers[qid][:1],
+                answers_b=baseline[qid][:1],
+                category=question.category,
+                question_id=qid,
+            )
+        )
+    return items

@@ -1,0 +1,168 @@
+"""MT-Bench: 80 two-turn questions in 8 categories, judged by a model.
+
+    bench = load_mt_bench(Path("fastchat/llm_judge/data/mt_bench"))
+    answers = generate_answers(model, bench.questions[:3])        # or bench.answers["gpt-4"]
+    grades = SingleJudge(judge).grade(single_items(bench, "my-model", answers))
+    pairs = PairwiseJudge(judge).judge(pairwise_items(bench, "gpt-4", "vicuna-13b-v1.3"))
+
+The directory has FastChat's layout: ``question.jsonl``, ``reference_answer/gpt-4.jsonl``
+and ``model_answer/<model>.jsonl`` (flattened names such as ``mt_bench__question.jsonl``
+are read too). As in MT-Bench, math, reasoning and coding questions are judged against
+GPT-4's reference answers; turn 2 is judged with turn 1 as context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalatlas.errors import ConfigError, DataError, did_you_mean
+from evalatlas.judge.answer_files import Question, read_answers, read_questions
+from evalatlas.judge.items import PairwiseItem, SingleItem
+
+NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
+REFERENCE_MODEL = "gpt-4"
+_QUESTION_FILES = ("question.jsonl", "mt_bench__question.jsonl")
+_REFERENCE_FILES = (
+    f"reference_answer/{REFERENCE_MODEL}.jsonl",
+    f"mt_bench__reference_answer__{REFERENCE_MODEL}.jsonl",
+)
+
+Answers = dict[str, tuple[str, ...]]  # question id -> one answer per turn
+
+
+@dataclass(frozen=True)
+class MtBench:
+    """Questions, reference answers (for the categories that use them) and the stored
+    answers of every model in ``model_answer/``."""
+
+    directory: Path
+    questions: tuple[Question, ...]
+    references: Answers = field(default_factory=dict)
+    answers: dict[str, Answers] = field(default_factory=dict)
+
+    def first(self, limit: int | None) -> tuple[Question, ...]:
+        """The first ``limit`` questions (all when None)."""
+        if limit is not None and limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {limit}")
+        return self.questions if limit is None else self.questions[:limit]
+
+    def answers_of(self, model: str) -> Answers:
+        if model not in self.answers:
+            known = sorted(self.answers)
+            raise ConfigError(
+                f"MT-Bench: no answers of {model!r} in {self.directory / 'model_answer'}."
+                f"{did_you_mean(model, known)} Known: {', '.join(known) or 'none'}"
+            )
+        return self.answers[model]
+
+    def references_for(self, question: Question) -> tuple[str, ...]:
+        """GPT-4's reference answers when the question's category is judged against them."""
+        if question.category not in NEEDS_REFERENCE:
+            return ()
+        return self.references.get(question.question_id, ())
+
+
+def load_mt_bench(directory: Path, models: Sequence[str] | None = None) -> MtBench:
+    """Read an MT-Bench directory; ``models`` limits which answer files are read."""
+    if not directory.is_dir():
+        raise ConfigError(
+            f"MT-Bench data not found at {directory}: pass --data-dir with FastChat's "
+            "llm_judge/data/mt_bench folder (question.jsonl, reference_answer/, model_answer/)"
+        )
+    questions = read_questions(_first_file(directory, _QUESTION_FILES))
+    references: Answers = {}
+    reference_file = _optional_file(directory, _REFERENCE_FILES)
+    if reference_file is not None:
+        references = read_answers(reference_file, REFERENCE_MODEL).answers
+    answers: dict[str, Answers] = {}
+    answer_dir = directory / "model_answer"
+    if answer_dir.is_dir():
+        for path in sorted(answer_dir.glob("*.jsonl")):
+            if models is None or path.stem in models:
+                answers[path.stem] = read_answers(path, path.stem).answers
+    return MtBench(directory, tuple(questions), references, answers)
+
+
+def _first_file(directory: Path, names: Sequence[str]) -> Path:
+    found = _optional_file(directory, names)
+    if found is None:
+        raise DataError(f"{directory}: none of {', '.join(names)} found")
+    return found
+
+
+def _optional_file(directory: Path, names: Sequence[str]) -> Path | None:
+    return next((directory / n for n in names if (directory / n).is_file()), None)
+
+
+def _check_answered(model: str, answers: Answers, question: Question) -> tuple[str, ...]:
+    given = answers.get(question.question_id)
+    if given is None or len(given) < len(question.turns):
+        raise DataError(
+            f"MT-Bench: {model!r} has no answer to every turn of question {question.question_id}"
+        )
+    return given
+
+
+def pairwise_items(
+    bench: MtBench,
+    models: tuple[tuple[str, Answers], tuple[str, Answers]],
+    *,
+    turns: Sequence[int] = (1, 2),
+    limit: int | None = None,
+) -> list[PairwiseItem]:
+    """Items comparing two models' answers on the first ``limit`` questions, per turn."""
+    (name_a, answers_a), (name_b, answers_b) = models
+    items = []
+    for question in bench.first(limit):
+        given_a = _check_answered(name_a, answers_a, question)
+        given_b = _check_answered(name_b, answers_b, question)
+        references = bench.references_for(question)
+        for turn in turns:
+            if turn > len(question.turns):
+                continue
+            items.append(
+                PairwiseItem(
+                    pair_id=f"mt_bench:{question.question_id}:turn{turn}:{name_a}|{name_b}",
+                    model_a=name_a,
+                    model_b=name_b,
+                    questions=question.turns[:turn],
+                    answers_a=given_a[:turn],
+                    answers_b=given_b[:turn],
+                    references=references[:turn] if len(references) >= turn else (),
+                    category=question.category,
+                    question_id=question.question_id,
+                )
+            )
+    return items
+
+
+def single_items(
+    bench: MtBench,
+    model: str,
+    answers: Answers,
+    *,
+    turns: Sequence[int] = (1, 2),
+    limit: int | None = None,
+) -> list[SingleItem]:
+    """Items grading one model's answers on the first ``limit`` questions, per turn."""
+    items = []
+    for question in bench.first(limit):
+        given = _check_answered(model, answers, question)
+        references = bench.references_for(question)
+        for turn in turns:
+            if turn > len(question.turns):
+                continue
+            items.append(
+                SingleItem(
+                    item_id=f"mt_bench:{question.question_id}:turn{turn}:{model}",
+                    model=model,
+                    questions=question.turns[:turn],
+                    answers=given[:turn],
+                    references=references[:turn] if len(references) >= turn else (),
+                    category=question.category,
+                    question_id=question.question_id,
+                )
+            )
+    return items

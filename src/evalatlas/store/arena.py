@@ -1,0 +1,434 @@
+"""Arena battles and votes, as rows of the workspace database.
+
+A battle is a prompt answered by two models; a vote decides it (A, B, TIE or BOTH_BAD).
+Each battle has at most one vote (a unique key on ``battle_id``): submitting the same vote
+again returns the stored one, a different vote on a decided battle is refused. Votes are
+written in batches (``record_votes``) by the arena's one writer, each batch in one
+transaction, and every vote is checked against the voter's rate limit and daily cap inside
+that transaction, so concurrent requests cannot slip past them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, func, insert, select
+
+from evalatlas.errors import ArenaError, BattleDecided, UnknownBattle, VoteLimited
+from evalatlas.store.schema import arena_battles, arena_votes
+from evalatlas.store.sections import StoreSection
+
+OUTCOMES = ("A", "B", "TIE", "BOTH_BAD")
+INSERT_CHUNK = 2_000
+# Ids per IN (...) list: well under SQLite's limit on bound parameters.
+ID_CHUNK = 500
+
+
+class BattleSource(StrEnum):
+    """Where a battle came from: the arena page, an imported battle log, or a judge run."""
+
+    ARENA = "arena"
+    IMPORT = "import"
+    JUDGE = "judge"
+
+
+class VoteSource(StrEnum):
+    HUMAN = "human"
+    JUDGE = "judge"
+
+
+class NewBattle(BaseModel):
+    """A battle to store; ``style_a``/``style_b`` are per-answer style counts (length,
+    markdown headers, list items, bold spans) used by style-controlled ratings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    source: BattleSource
+    created_by: str = Field(min_length=1, max_length=128)
+    prompt: str
+    model_a: str = Field(min_length=1, max_length=1024)
+    model_b: str = Field(min_length=1, max_length=1024)
+    answer_a: str = ""
+    answer_b: str = ""
+    category: str | None = Field(default=None, max_length=128)
+    language: str | None = Field(default=None, max_length=64)
+    turn: int | None = None
+    style_a: dict[str, float] | None = None
+    style_b: dict[str, float] | None = None
+    identity_leak: str | None = None
+
+
+class Battle(NewBattle):
+    """A stored battle with its vote, if it has one."""
+
+    created_at: datetime
+    vote: Vote | None = None
+
+
+class Vote(BaseModel):
+    """A stored vote; ``excluded_reason`` set: it is kept but does not count in ratings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int
+    battle_id: str
+    outcome: str
+    voter: str
+    source: VoteSource
+    created_at: datetime
+    excluded_reason: str | None = None
+
+
+Battle.model_rebuild()
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRequest:
+    """One vote to record."""
+
+    battle_id: str
+    outcome: str
+    voter: str
+    source: VoteSource = VoteSource.HUMAN
+
+
+@dataclass(frozen=True, slots=True)
+class VoteLimits:
+    """At most ``per_minute`` votes in any 60 seconds and ``per_day`` per UTC day, per
+    voter; None: no limit (imports and judges)."""
+
+    per_minute: int | None = 30
+    per_day: int | None = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    """What became of one vote request: the stored vote (``repeated`` when it was
+    already stored), or the error that refused it."""
+
+    vote: Vote | None
+    error: ArenaError | None = None
+    repeated: bool = False
+    model_a: str | None = None
+    model_b: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedBattle:
+    """One counted vote with the fields ratings need."""
+
+    battle_id: str
+    model_a: str
+    model_b: str
+    outcome: str
+    voter: str
+    source: str
+    category: str | None
+    style_a: dict[str, float] | None
+    style_b: dict[str, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArenaCounts:
+    battles: int
+    votes: int
+    counted_votes: int
+    voters: int
+
+
+class ArenaRecords(StoreSection):
+    """Battles and votes of one workspace (from ``Store.arena``)."""
+
+    def add_battles(
+        self, battles: Sequence[NewBattle], votes: Sequence[VoteRequest] = ()
+    ) -> tuple[int, int]:
+        """Store battles (and votes on them, for imports) in one transaction; a battle
+        whose id is already stored is skipped with its vote. Returns (added, skipped)."""
+        now = datetime.now(UTC)
+        with self._write() as conn:
+            present = _existing_ids(conn, [battle.id for battle in battles])
+            fresh = [battle for battle in battles if battle.id not in present]
+            fresh_ids = {battle.id for battle in fresh}
+            leaks = {battle.id: battle.identity_leak for battle in fresh}
+            battle_rows = [_battle_row(battle, now) for battle in fresh]
+            vote_rows = [
+                _vote_row(vote, now, leaks[vote.battle_id])
+                for vote in votes
+                if vote.battle_id in fresh_ids
+            ]
+            for start in range(0, len(battle_rows), INSERT_CHUNK):
+                conn.execute(insert(arena_battles), battle_rows[start : start + INSERT_CHUNK])
+            for start in range(0, len(vote_rows), INSERT_CHUNK):
+                conn.execute(insert(arena_votes), vote_rows[start : start + INSERT_CHUNK])
+        return len(fresh), len(battles) - len(fresh)
+
+    def get_battle(self, battle_id: str) -> Battle:
+        """The battle with this id and its vote; UnknownBattle when there is none."""
+        with self._read() as conn:
+            row = (
+                conn.execute(select(arena_battles).where(arena_battles.c.id == battle_id))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise UnknownBattle(f"arena: no battle has id {battle_id!r}; start a new battle")
+            vote = _vote_of(conn, battle_id)
+        return Battle(**dict(row), vote=vote)
+
+    def record_votes(
+        self, requests: Sequence[VoteRequest], limits: VoteLimits, now: datetime | None = None
+    ) -> list[VoteResult]:
+        """Record a batch of votes in one transaction, each checked in order: the battle
+        exists, it is undecided (the same vote again is not an error), the voter is within
+        its limits. One result per request, in order."""
+        moment = now or datetime.now(UTC)
+        with self._write() as conn:
+            batch = _VoteBatch(conn, requests, limits, moment)
+            results = [batch.decide(request) for request in requests]
+            return batch.insert(results)
+
+    def decided_battles(
+        self, *, category: str | None = None, include_excluded: bool = False
+    ) -> Iterator[DecidedBattle]:
+        """Every voted battle (optionally of one category), oldest vote first; votes with
+        an ``excluded_reason`` only when ``include_excluded``."""
+        query = (
+            select(
+                arena_battles.c.id,
+                arena_battles.c.model_a,
+                arena_battles.c.model_b,
+                arena_votes.c.outcome,
+                arena_votes.c.voter,
+                arena_votes.c.source,
+                arena_battles.c.category,
+                arena_battles.c.style_a,
+                arena_battles.c.style_b,
+            )
+            .join(arena_votes, arena_votes.c.battle_id == arena_battles.c.id)
+            .order_by(arena_votes.c.id)
+        )
+        if category is not None:
+            query = query.where(arena_battles.c.category == category)
+        if not include_excluded:
+            query = query.where(arena_votes.c.excluded_reason.is_(None))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            yield DecidedBattle(*row)
+
+    def categories(self) -> list[str]:
+        """Categories of voted battles, sorted."""
+        query = (
+            select(arena_battles.c.category)
+            .join(arena_votes, arena_votes.c.battle_id == arena_battles.c.id)
+            .where(arena_battles.c.category.is_not(None))
+            .distinct()
+        )
+        with self._read() as conn:
+            return sorted(str(value) for value in conn.execute(query).scalars())
+
+    def counts(self) -> ArenaCounts:
+        with self._read() as conn:
+            battles = conn.execute(select(func.count()).select_from(arena_battles)).scalar_one()
+            votes, counted, voters = conn.execute(
+                select(
+                    func.count(),
+                    func.count().filter(arena_votes.c.excluded_reason.is_(None)),
+                    func.count(arena_votes.c.voter.distinct()),
+                )
+            ).one()
+        return ArenaCounts(int(battles), int(votes), int(counted), int(voters))
+
+    def state(self) -> tuple[int, int]:
+        """(number of votes, newest vote id): changes whenever a vote is added."""
+        with self._read() as conn:
+            count, newest = conn.execute(
+                select(func.count(), func.coalesce(func.max(arena_votes.c.id), 0))
+            ).one()
+        return int(count), int(newest)
+
+
+class _VoteBatch:
+    """Checks a batch of votes with a few set-based reads (the battles, their votes, the
+    voters' recent counts) and inserts the accepted ones in one statement; votes earlier
+    in the batch count for the checks of later ones, exactly as one-by-one recording."""
+
+    def __init__(
+        self, conn: Connection, requests: Sequence[VoteRequest], limits: VoteLimits, now: datetime
+    ) -> None:
+        self._conn, self._limits, self._now = conn, limits, now
+        ids = list(dict.fromkeys(request.battle_id for request in requests))
+        self._battles = _battle_facts(conn, ids)
+        self._votes = _votes_of(conn, ids)
+        voters = list(dict.fromkeys(request.voter for request in requests))
+        self._minute_since = now - timedelta(seconds=60)
+        self._day_since = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._counts = _recent_counts(conn, voters, limits, self._minute_since, self._day_since)
+        self._pending: list[dict[str, Any]] = []
+
+    def decide(self, request: VoteRequest) -> VoteResult:
+        """The result of one request; accepted votes are queued for ``insert``."""
+        if request.outcome not in OUTCOMES:
+            message = f"arena: outcome {request.outcome!r} is not one of {', '.join(OUTCOMES)}"
+            return VoteResult(None, ArenaError(message))
+        facts = self._battles.get(request.battle_id)
+        if facts is None:
+            message = f"arena: no battle has id {request.battle_id!r}; start a new battle"
+            return VoteResult(None, UnknownBattle(message))
+        leak, model_a, model_b = facts
+        existing = self._votes.get(request.battle_id)
+        if existing is not None:
+            return _repeat_or_refuse(existing, request, model_a, model_b)
+        refusal = self._limit_refusal(request.voter)
+        if refusal is not None:
+            return VoteResult(None, refusal)
+        row = _vote_row(request, self._now, leak)
+        self._pending.append(row)
+        minute, day = self._counts.get(request.voter, (0, 0))
+        self._counts[request.voter] = (minute + 1, day + 1)
+        # A placeholder id until the insert; a repeat later in this batch sees this vote.
+        self._votes[request.battle_id] = Vote(id=0, **row)
+        return VoteResult(self._votes[request.battle_id], model_a=model_a, model_b=model_b)
+
+    def insert(self, results: list[VoteResult]) -> list[VoteResult]:
+        """Insert the accepted votes and give every result its stored vote id."""
+        if not self._pending:
+            return results
+        inserted = self._conn.execute(
+            insert(arena_votes).returning(arena_votes.c.id, sort_by_parameter_order=True),
+            self._pending,
+        )
+        stored = {
+            row["battle_id"]: Vote(id=int(vote_id), **row)
+            for row, vote_id in zip(self._pending, inserted.scalars(), strict=True)
+        }
+        return [_with_stored_vote(result, stored) for result in results]
+
+    def _limit_refusal(self, voter: str) -> VoteLimited | None:
+        minute, day = self._counts.get(voter, (0, 0))
+        for limit, count, unit in (
+            (self._limits.per_minute, minute, "votes a minute"),
+            (self._limits.per_day, day, "votes a day"),
+        ):
+            if limit is not None and count >= limit:
+                return VoteLimited(
+                    f"arena: voter limit of {limit} {unit} reached; wait before voting again"
+                )
+        return None
+
+
+def _with_stored_vote(result: VoteResult, stored: dict[str, Vote]) -> VoteResult:
+    if result.vote is None or result.vote.id != 0:
+        return result
+    vote = stored[result.vote.battle_id]
+    return VoteResult(vote, result.error, result.repeated, result.model_a, result.model_b)
+
+
+def _battle_facts(conn: Connection, ids: list[str]) -> dict[str, tuple[str | None, str, str]]:
+    """(identity leak, model a, model b) of each stored battle among ``ids``."""
+    facts: dict[str, tuple[str | None, str, str]] = {}
+    columns = (
+        arena_battles.c.id,
+        arena_battles.c.identity_leak,
+        arena_battles.c.model_a,
+        arena_battles.c.model_b,
+    )
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        for battle_id, leak, model_a, model_b in conn.execute(
+            select(*columns).where(arena_battles.c.id.in_(chunk))
+        ):
+            facts[battle_id] = (leak, model_a, model_b)
+    return facts
+
+
+def _votes_of(conn: Connection, ids: list[str]) -> dict[str, Vote]:
+    votes: dict[str, Vote] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        rows = conn.execute(select(arena_votes).where(arena_votes.c.battle_id.in_(chunk)))
+        for row in rows.mappings():
+            votes[row["battle_id"]] = Vote(**row)
+    return votes
+
+
+def _recent_counts(
+    conn: Connection,
+    voters: list[str],
+    limits: VoteLimits,
+    minute_since: datetime,
+    day_since: datetime,
+) -> dict[str, tuple[int, int]]:
+    """Votes of each voter in the last minute and since the start of the UTC day."""
+    if limits.per_minute is None and limits.per_day is None:
+        return {}
+    since = min(minute_since, day_since)
+    counts: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(voters), ID_CHUNK):
+        chunk = voters[start : start + ID_CHUNK]
+        query = (
+            select(
+                arena_votes.c.voter,
+                func.count().filter(arena_votes.c.created_at >= minute_since),
+                func.count().filter(arena_votes.c.created_at >= day_since),
+            )
+            .where(arena_votes.c.voter.in_(chunk), arena_votes.c.created_at >= since)
+            .group_by(arena_votes.c.voter)
+        )
+        for voter, minute, day in conn.execute(query):
+            counts[voter] = (int(minute), int(day))
+    return counts
+
+
+def _repeat_or_refuse(
+    existing: Vote, request: VoteRequest, model_a: str, model_b: str
+) -> VoteResult:
+    if existing.outcome == request.outcome and existing.voter == request.voter:
+        return VoteResult(existing, repeated=True, model_a=model_a, model_b=model_b)
+    return VoteResult(
+        None,
+        BattleDecided(
+            f"arena: battle {request.battle_id!r} was already decided; start a new battle"
+        ),
+    )
+
+
+def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        rows = conn.execute(select(arena_battles.c.id).where(arena_battles.c.id.in_(chunk)))
+        found.update(str(value) for value in rows.scalars())
+    return found
+
+
+def _vote_of(conn: Connection, battle_id: str) -> Vote | None:
+    row = (
+        conn.execute(select(arena_votes).where(arena_votes.c.battle_id == battle_id))
+        .mappings()
+        .first()
+    )
+    return None if row is None else Vote(**row)
+
+
+def _battle_row(battle: NewBattle, now: datetime) -> dict[str, Any]:
+    row = battle.model_dump(mode="json")
+    row["created_at"] = now
+    return row
+
+
+def _vote_row(request: VoteRequest, now: datetime, leak: str | None) -> dict[str, Any]:
+    return {
+        "battle_id": request.battle_id,
+        "outcome": request.outcome,
+        "voter": request.voter,
+        "source": request.source.value,
+        "created_at": now,
+        "excluded_reason": None if leak is None else f"identity revealed: {leak}",
+    }

@@ -1,0 +1,172 @@
+"""Geometry of the arena ratings charts, drawn as inline SVG by ``_charts.html``.
+
+The rating chart puts each model on one row, best first: its 95% interval as a line, its
+rating as a dot, on a common rating axis. The win matrix is a models x models grid: the
+cell in row i, column j holds how often model i beat model j in their direct battles
+(ties half), coloured in ten bins from red (lost them all) through white (even) to blue
+(won them all), with the battle count in its tooltip; pairs that never met stay blank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evalatlas.web.charts import Box, Tick, nice_axis, short_label, tick_label
+
+RATING_WIDTH = 760
+RATING_ROW = 22
+RATING_LABEL_WIDTH = 230
+HEAT_CELL = 38
+HEAT_LABEL_WIDTH = 200
+HEAT_TOP = 130
+WIN_BINS = 10
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    model: str
+    score: float
+    ci_low: float
+    ci_high: float
+    title: str
+
+
+@dataclass(frozen=True)
+class RatingBar:
+    y: float
+    band_top: float
+    x_low: float
+    x_high: float
+    x_point: float
+    label: str
+    title: str
+    band: str
+
+
+@dataclass(frozen=True)
+class RatingChart:
+    width: int
+    height: int
+    box: Box
+    row_height: int
+    x_ticks: tuple[Tick, ...]
+    bars: tuple[RatingBar, ...]
+
+
+def rating_chart(inputs: Sequence[RatingInput]) -> RatingChart | None:
+    """One row per model in the given order; None when there is no model."""
+    if not inputs:
+        return None
+    box = Box(float(RATING_LABEL_WIDTH), 30.0, RATING_WIDTH - 24.0, 30.0 + RATING_ROW * len(inputs))
+    axis = nice_axis(min(item.ci_low for item in inputs), max(item.ci_high for item in inputs))
+
+    def x_of(value: float) -> float:
+        fraction = (value - axis.low) / (axis.high - axis.low)
+        return round(box.left + min(max(fraction, 0.0), 1.0) * box.width, 2)
+
+    bars = tuple(
+        RatingBar(
+            y=box.top + RATING_ROW * index + RATING_ROW / 2,
+            band_top=box.top + RATING_ROW * index,
+            x_low=x_of(item.ci_low),
+            x_high=x_of(item.ci_high),
+            x_point=x_of(item.score),
+            label=short_label(item.model),
+            title=item.title,
+            band=f"band-{index % 2}",
+        )
+        for index, item in enumerate(inputs)
+    )
+    return RatingChart(
+        width=RATING_WIDTH,
+        height=int(box.bottom) + 12,
+        box=box,
+        row_height=RATING_ROW,
+        x_ticks=tuple(Tick(x_of(tick), tick_label(tick)) for tick in axis.ticks),
+        bars=bars,
+    )
+
+
+@dataclass(frozen=True)
+class HeatSquare:
+    x: float
+    y: float
+    text: str
+    title: str
+    heat: str  # CSS class: win-0 .. win-9, win-none (never met) or win-self
+
+
+@dataclass(frozen=True)
+class HeatChart:
+    width: int
+    height: int
+    cell: int
+    row_labels: tuple[Tick, ...]  # position: the row's middle y
+    column_labels: tuple[Tick, ...]  # position: the column's middle x
+    label_x: float
+    label_y: float
+    squares: tuple[HeatSquare, ...]
+
+
+def win_class(fraction: float | None) -> str:
+    if fraction is None or not math.isfinite(fraction):
+        return "win-none"
+    return f"win-{min(WIN_BINS - 1, max(0, int(fraction * WIN_BINS)))}"
+
+
+def win_heatmap(
+    models: Sequence[str],
+    win_fraction: Sequence[Sequence[float]],
+    battle_count: Sequence[Sequence[int]],
+) -> HeatChart | None:
+    """The models x models grid of direct win fractions; None for fewer than two models."""
+    if len(models) < 2:
+        return None
+    left, top = float(HEAT_LABEL_WIDTH), float(HEAT_TOP)
+    squares = [
+        _square(
+            row_model,
+            column_model,
+            (left + j * HEAT_CELL, top + i * HEAT_CELL),
+            i == j,
+            (win_fraction[i][j], int(battle_count[i][j])),
+        )
+        for i, row_model in enumerate(models)
+        for j, column_model in enumerate(models)
+    ]
+    size = len(models) * HEAT_CELL
+    middle = [k * HEAT_CELL + HEAT_CELL / 2 for k in range(len(models))]
+    labels = [short_label(model) for model in models]
+    return HeatChart(
+        width=int(left + size + 12),
+        height=int(top + size + 12),
+        cell=HEAT_CELL,
+        row_labels=tuple(Tick(top + m, label) for m, label in zip(middle, labels, strict=True)),
+        column_labels=tuple(Tick(left + m, label) for m, label in zip(middle, labels, strict=True)),
+        label_x=left - 8,
+        label_y=top - 8,
+        squares=tuple(squares),
+    )
+
+
+def _square(
+    row_model: str,
+    column_model: str,
+    at: tuple[float, float],
+    same: bool,
+    met: tuple[float, int],
+) -> HeatSquare:
+    """One cell; ``met`` is the row model's win fraction against the column's and their
+    number of battles."""
+    (x, y), (fraction, n) = at, met
+    if same:
+        return HeatSquare(x, y, "", row_model, "win-self")
+    if n == 0 or not math.isfinite(fraction):
+        return HeatSquare(x, y, "", f"{row_model} and {column_model} never met", "win-none")
+    title = (
+        f"{row_model} beat {column_model} in {fraction:.0%} of their {n} "
+        f"battle{'s' if n != 1 else ''} (ties count half)"
+    )
+    return HeatSquare(x, y, f"{fraction * 100:.0f}", title, win_class(fraction))

@@ -1,0 +1,174 @@
+"""What the battle pages and their JSON twins show, and the bodies they accept.
+
+A battle is blind until it has a vote: before that, neither its page nor its JSON names
+the two models (nor says why a vote on it would not count, since that reason quotes the
+name an answer let slip). Once voted, both reveal who wrote A and who wrote B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalatlas.arena import Arena, PromptItem
+from evalatlas.arena.service import MAX_PROMPT_CHARS
+from evalatlas.store import ArenaCounts, Battle, Vote
+from evalatlas.web.errors import InvalidParameter
+
+Outcome = Literal["A", "B", "TIE", "BOTH_BAD"]
+OUTCOME_LABELS: dict[str, str] = {
+    "A": "A is better",
+    "B": "B is better",
+    "TIE": "Tie",
+    "BOTH_BAD": "Both are bad",
+}
+MAX_CATEGORY_CHARS = 128
+BATTLE_FIELDS = ("prompt", "category")
+VOTE_FIELDS = ("outcome",)
+
+
+class BattleBody(BaseModel):
+    """A new battle: the prompt both contestants answer, and an optional category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    category: str | None = Field(default=None, max_length=MAX_CATEGORY_CHARS)
+
+
+class VoteBody(BaseModel):
+    """A vote: which answer is better. Who votes comes from the voter cookie, never the
+    body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+
+
+def battle_url(battle_id: str) -> str:
+    return f"/arena/battles/{quote(battle_id, safe='')}"
+
+
+def clean_category(text: str | None) -> str | None:
+    """The category as stored: trimmed, None when empty; InvalidParameter when too long."""
+    category = (text or "").strip()
+    if len(category) > MAX_CATEGORY_CHARS:
+        raise InvalidParameter("category", f"longer than {MAX_CATEGORY_CHARS} characters")
+    return category or None
+
+
+def vote_json(vote: Vote) -> dict[str, Any]:
+    return {
+        "id": vote.id,
+        "battle_id": vote.battle_id,
+        "outcome": vote.outcome,
+        "source": vote.source.value,
+        "created_at": vote.created_at.isoformat(),
+        "counted": vote.excluded_reason is None,
+        "excluded_reason": vote.excluded_reason,
+    }
+
+
+def models_json(battle: Battle) -> dict[str, str]:
+    return {"a": battle.model_a, "b": battle.model_b}
+
+
+def battle_json(battle: Battle) -> dict[str, Any]:
+    """The battle; the models' names (and its vote) only once it has a vote."""
+    decided = battle.vote is not None
+    return {
+        "id": battle.id,
+        "url": battle_url(battle.id),
+        "source": battle.source.value,
+        "prompt": battle.prompt,
+        "category": battle.category,
+        "answer_a": battle.answer_a,
+        "answer_b": battle.answer_b,
+        "created_at": battle.created_at.isoformat(),
+        "decided": decided,
+        "vote": vote_json(battle.vote) if battle.vote is not None else None,
+        "models": models_json(battle) if decided else None,
+    }
+
+
+def vote_answer(names: tuple[str, str], vote: Vote, repeated: bool) -> dict[str, Any]:
+    """The answer to a vote: the stored vote, the revealed names (A, B), and whether the
+    same vote had already been stored."""
+    return {
+        "vote": vote_json(vote),
+        "models": {"a": names[0], "b": names[1]},
+        "repeated": repeated,
+    }
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """What the battle page says once the battle has a vote."""
+
+    model_a: str
+    model_b: str
+    outcome: str
+    winner: str | None  # the winning model; None for a tie or both bad
+    excluded_reason: str | None
+
+
+def reveal(battle: Battle) -> Reveal | None:
+    if battle.vote is None:
+        return None
+    outcome = battle.vote.outcome
+    winner = {"A": battle.model_a, "B": battle.model_b}.get(outcome)
+    return Reveal(
+        battle.model_a,
+        battle.model_b,
+        OUTCOME_LABELS.get(outcome, outcome),
+        winner,
+        battle.vote.excluded_reason,
+    )
+
+
+def battle_context(battle: Battle) -> dict[str, Any]:
+    return {
+        "title": "Arena battle",
+        "battle": battle,
+        "reveal": reveal(battle),
+        "outcomes": OUTCOME_LABELS,
+        "vote_url": battle_url(battle.id) + "/vote",
+        "api_url": "/api" + battle_url(battle.id),
+    }
+
+
+def arena_json(arena: Arena, counts: ArenaCounts, drawn: PromptItem | None) -> dict[str, Any]:
+    """What the arena page says: whether it can start battles, how many contestants it
+    pairs (not which: a battle's pair stays hidden until its vote), the voter limits, the
+    prompt set's size, the counts, and a drawn prompt when asked for one."""
+    limits = arena.config.limits
+    return {
+        "can_battle": arena.can_battle,
+        "contestants": len(set(arena.config.contestants)),
+        "pairing": arena.config.pairing.value,
+        "limits": {"votes_per_minute": limits.per_minute, "votes_per_day": limits.per_day},
+        "prompt_set": len(arena.config.prompt_set),
+        "counts": {
+            "battles": counts.battles,
+            "votes": counts.votes,
+            "counted_votes": counts.counted_votes,
+            "voters": counts.voters,
+        },
+        "drawn": None if drawn is None else {"prompt": drawn.prompt, "category": drawn.category},
+    }
+
+
+def arena_form_context(arena: Arena, values: dict[str, str], error: str | None) -> dict[str, Any]:
+    return {
+        "title": "Arena",
+        "can_battle": arena.can_battle,
+        "contestants": len(set(arena.config.contestants)),
+        "has_prompt_set": bool(arena.config.prompt_set),
+        "values": values,
+        "error": error,
+        "max_prompt": MAX_PROMPT_CHARS,
+        "max_category": MAX_CATEGORY_CHARS,
+    }

@@ -1,0 +1,210 @@
+"""``/arena``: type (or draw) a prompt, read two anonymous answers, vote for the better one.
+
+Pages: ``GET /arena`` (the prompt form), ``POST /arena/battles`` (start a battle, then go to
+it), ``GET /arena/battles/{id}`` (the answers side by side and the vote buttons, or, once
+voted, who wrote which), ``POST /arena/battles/{id}/vote``. JSON twins: ``POST
+/api/arena/battles``, ``GET /api/arena/battles/{id}``, ``POST /api/arena/battles/{id}/vote``.
+
+Every form works without scripts (POST, then a redirect to the battle page). Voters are
+anonymous: see ``voter.py`` for how a request's voter is told apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from evalatlas.arena import PromptItem, vote_or_raise
+from evalatlas.errors import ArenaError, ModelError
+from evalatlas.store import Battle
+from evalatlas.web.arena_view import (
+    BATTLE_FIELDS,
+    OUTCOME_LABELS,
+    VOTE_FIELDS,
+    BattleBody,
+    VoteBody,
+    arena_form_context,
+    arena_json,
+    battle_context,
+    battle_json,
+    battle_url,
+    clean_category,
+    vote_answer,
+)
+from evalatlas.web.bodies import body_schema, read_form, read_json
+from evalatlas.web.errors import Forbidden, InvalidParameter, Unavailable
+from evalatlas.web.openapi_doc import ErrorBody
+from evalatlas.web.pages import documented, query_reader, render, web_state
+from evalatlas.web.state import WebState
+from evalatlas.web.voter import page_token, set_cookie, voter_of_token
+
+router = APIRouter()
+
+BattleId = Annotated[str, Path(min_length=1, max_length=64, description="The battle's id.")]
+VOTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "battle_decided: a different vote was stored"},
+    429: {"model": ErrorBody, "description": "vote_limited: the voter's rate limit or daily cap"},
+}
+NO_ARENA = (
+    "the arena has no contestants; start the server with two or more models: "
+    "evalatlas serve --arena-model REF --arena-model REF"
+)
+
+
+DRAW = {"draw": "1: draw a prompt from the server's prompt set (422 when it has none)."}
+DRAW_SCHEMA: dict[str, dict[str, Any]] = {"draw": {"type": "string", "enum": ["0", "1"]}}
+
+
+def _drawn(request: Request) -> PromptItem | None:
+    reader = query_reader(request, DRAW)
+    if reader.choice("draw", ("0", "1"), "0") == "1":
+        return web_state(request).arena.draw_prompt()
+    return None
+
+
+@router.get("/arena", response_class=HTMLResponse, include_in_schema=False)
+def arena_page(request: Request) -> HTMLResponse:
+    """The prompt form; ``?draw=1`` fills it with a prompt from the configured set."""
+    drawn = _drawn(request)
+    values = {} if drawn is None else {"prompt": drawn.prompt, "category": drawn.category or ""}
+    return _arena_form(request, values, None)
+
+
+@router.get("/api/arena", openapi_extra=documented(DRAW, DRAW_SCHEMA))
+def arena_api(request: Request) -> JSONResponse:
+    """The arena page as JSON: whether this server starts battles, how many contestants
+    it pairs, the voter limits, the prompt set's size, the battle, vote and voter counts,
+    and (``draw=1``) a prompt drawn from the set."""
+    drawn = _drawn(request)
+    state = web_state(request)
+    return JSONResponse(arena_json(state.arena, state.arena.records.counts(), drawn))
+
+
+def _arena_form(
+    request: Request, values: dict[str, str], error: str | None, status: int = 200
+) -> HTMLResponse:
+    state = web_state(request)
+    context = arena_form_context(state.arena, values, error)
+    context["categories"] = state.arena_views.snapshot().categories
+    return _with_voter_cookie(request, render(request, "arena.html", context), status)
+
+
+@router.post("/arena/battles", include_in_schema=False)
+async def start_battle_form(request: Request) -> Response:
+    """Start a battle from the form and go to it; a refused prompt re-renders the form
+    with the message (422)."""
+    query_reader(request, ())
+    _check_same_origin(request)
+    fields = await read_form(request, BATTLE_FIELDS)
+    token, new = page_token(request)
+    values = {name: fields.get(name, "") for name in BATTLE_FIELDS}
+    voter = voter_of_token(token)
+    try:
+        battle = await _start(web_state(request), values["prompt"], values["category"], voter)
+    except (ArenaError, InvalidParameter) as error:
+        return _arena_form(request, values, str(error), status=422)
+    response = RedirectResponse(battle_url(battle.id), status_code=303)
+    if new:
+        set_cookie(response, token)
+    return response
+
+
+async def _start(state: WebState, prompt: str, category: str | None, voter: str) -> Battle:
+    """A new battle; a model that cannot answer makes the arena unavailable for now (503).
+    A server without contestants refuses the request (422, like every ``ArenaError``)."""
+    if not state.arena.can_battle:
+        raise ArenaError(NO_ARENA)
+    category = clean_category(category)
+    try:
+        battle = await run_in_threadpool(state.arena.start_battle, prompt, voter, category)
+    except ModelError as error:
+        raise Unavailable(f"a contestant could not answer: {error}") from error
+    return battle
+
+
+@router.get("/arena/battles/{battle_id}", response_class=HTMLResponse, include_in_schema=False)
+def battle_page(request: Request, battle_id: BattleId) -> HTMLResponse:
+    query_reader(request, ())
+    state = web_state(request)
+    battle = state.arena.battle(battle_id)
+    return _with_voter_cookie(request, render(request, "arena_battle.html", battle_context(battle)))
+
+
+@router.post("/arena/battles/{battle_id}/vote", include_in_schema=False)
+async def vote_form(request: Request, battle_id: BattleId) -> Response:
+    """Record the form's vote and show the battle again, now with its names."""
+    query_reader(request, ())
+    _check_same_origin(request)
+    fields = await read_form(request, VOTE_FIELDS)
+    outcome = fields.get("outcome", "")
+    if outcome not in OUTCOME_LABELS:
+        raise InvalidParameter("outcome", "choose one of " + ", ".join(OUTCOME_LABELS))
+    token, new = page_token(request)
+    future = web_state(request).arena.submit_vote(battle_id, outcome, voter_of_token(token))
+    vote_or_raise(await asyncio.wrap_future(future))
+    response = RedirectResponse(battle_url(battle_id), status_code=303)
+    if new:
+        set_cookie(response, token)
+    return response
+
+
+@router.post("/api/arena/battles", status_code=201, openapi_extra=body_schema(BattleBody))
+async def start_battle_api(request: Request) -> JSONResponse:
+    """Start a battle: two contestants answer the prompt. 201 with the battle, its
+    answers as A and B, without the models' names (they come with the vote); 422 when
+    the server runs no arena, 503 when a contestant could not answer."""
+    query_reader(request, ())
+    body = await read_json(request, BattleBody)
+    state = web_state(request)
+    battle = await _start(state, body.prompt, body.category, state.voters.of(request))
+    return JSONResponse(battle_json(battle), status_code=201)
+
+
+@router.get("/api/arena/battles/{battle_id}")
+def battle_api(request: Request, battle_id: BattleId) -> JSONResponse:
+    """One battle: prompt and both answers; once voted, its vote and who wrote A and B."""
+    query_reader(request, ())
+    state = web_state(request)
+    return JSONResponse(battle_json(state.arena.battle(battle_id)))
+
+
+@router.post(
+    "/api/arena/battles/{battle_id}/vote",
+    openapi_extra=body_schema(VoteBody),
+    responses=VOTE_ERRORS,
+)
+async def vote_api(request: Request, battle_id: BattleId) -> JSONResponse:
+    """Vote on a battle (A, B, TIE or BOTH_BAD) as the cookie's voter (else the client
+    address's): the stored vote and who wrote A and B. The same vote again answers the
+    same stored vote (``repeated``); a different one is a 409, a voter over its limits
+    a 429."""
+    query_reader(request, ())
+    body = await read_json(request, VoteBody)
+    state = web_state(request)
+    future = state.arena.submit_vote(battle_id, body.outcome, state.voters.of(request))
+    result = await asyncio.wrap_future(future)
+    vote = vote_or_raise(result)
+    # The store's batch read the battle's names with its checks: no second read here.
+    names = (result.model_a or "", result.model_b or "")
+    return JSONResponse(vote_answer(names, vote, result.repeated))
+
+
+def _with_voter_cookie(request: Request, response: HTMLResponse, status: int = 200) -> HTMLResponse:
+    """``response`` with a new voter cookie when the request had none."""
+    token, new = page_token(request)
+    if new:
+        set_cookie(response, token)
+    response.status_code = status
+    return response
+
+
+def _check_same_origin(request: Request) -> None:
+    """Refuse a form posted from another site: it would vote with this browser's votes."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden(f"a form from {origin} cannot post to this arena")
