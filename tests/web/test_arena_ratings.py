@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from evalatlas.store import Store, VoteRequest
+from evalatlas.store import Store, VoteRequest, VoteSource
 from evalatlas.web import create_app
 from evalatlas.web.arena_state import COLUMN_CHECK_S
 from evalatlas.web.voter import voter_label
@@ -189,3 +189,27 @@ def test_the_leaderboard_shows_arena_ratings_of_models_that_fought(
             else:
                 assert float(line["arena"]) == pytest.approx(expected_cell["rating"])
                 assert int(line["arena_n"]) == expected_cell["n"]
+
+
+def test_human_and_judge_votes_are_rated_apart(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    fill_battle_log(root, n_battles=200)
+    judged = [undecided_battle(f"judged-{i}", "judge-pick", "other-pick") for i in range(30)]
+    verdicts = [
+        VoteRequest(
+            b.id, "A" if i % 3 else "B", "judge:bundled:m@pairwise:0123abcd", VoteSource.JUDGE
+        )
+        for i, b in enumerate(judged)
+    ]
+    with Store.open(root) as store:
+        store.arena().add_battles(judged, verdicts)
+    with TestClient(create_app(root)) as client:
+        judges = ratings(client, "source=judge&bootstrap=10")
+        people = ratings(client, "source=human&bootstrap=10")
+        both = ratings(client, "bootstrap=10")
+        page = client.get("/arena/ratings?source=judge&bootstrap=10")
+    assert [row["model"] for row in judges["ratings"]] == ["judge-pick", "other-pick"]
+    assert judges["battles_rated"] == 30 and people["battles_rated"] == 200
+    assert "judge-pick" not in [row["model"] for row in people["ratings"]]
+    assert both["battles_rated"] == 230
+    assert page.status_code == 200 and 'value="judge" selected' in page.text

@@ -23,6 +23,7 @@ from evalatlas.web.voter import voter_label
 
 DEFAULT_ROUNDS = 200
 MAX_MATRIX_MODELS = 40
+VOTE_SOURCES = ("human", "judge")
 MAX_ROUNDS = 2000
 RATINGS_PATH = "/arena/ratings"
 RATING_PARAMETERS = {
@@ -31,11 +32,13 @@ RATING_PARAMETERS = {
     "category": "Only battles of this category (the answer lists the categories).",
     "bootstrap": f"Bootstrap rounds for the intervals, 0-{MAX_ROUNDS} (default {DEFAULT_ROUNDS}).",
     "exclude_flagged_voters": "1: leave out voters the consistency test flags.",
+    "source": "Only votes of people (human) or of judge models (judge); both when absent.",
 }
 RATING_SCHEMAS: dict[str, dict[str, Any]] = {
     "style_control": {"type": "string", "enum": ["0", "1"]},
     "bootstrap": {"type": "integer", "minimum": 0, "maximum": MAX_ROUNDS},
     "exclude_flagged_voters": {"type": "string", "enum": ["0", "1"]},
+    "source": {"type": "string", "enum": list(VOTE_SOURCES)},
 }
 
 
@@ -47,6 +50,7 @@ class RatingQuery:
     category: str | None
     bootstrap: int
     exclude_flagged_voters: bool
+    source: str | None = None
 
     def url(self, path: str = RATINGS_PATH) -> str:
         parts = []
@@ -58,6 +62,8 @@ class RatingQuery:
             parts.append(f"bootstrap={self.bootstrap}")
         if self.exclude_flagged_voters:
             parts.append("exclude_flagged_voters=1")
+        if self.source is not None:
+            parts.append(f"source={self.source}")
         return path + ("?" + "&".join(parts) if parts else "")
 
 
@@ -67,6 +73,7 @@ def read_rating_query(reader: ParamReader, categories: list[str]) -> RatingQuery
         category=reader.choice("category", categories, None),
         bootstrap=reader.integer("bootstrap", DEFAULT_ROUNDS, 0, MAX_ROUNDS),
         exclude_flagged_voters=reader.choice("exclude_flagged_voters", ("0", "1"), "0") == "1",
+        source=reader.choice("source", VOTE_SOURCES, None),
     )
 
 
@@ -77,6 +84,7 @@ def rating_options(query: RatingQuery, snapshot: ArenaSnapshot) -> RatingOptions
         style_control=query.style_control,
         category=query.category,
         exclude_voters=excluded,
+        source=query.source,
     )
 
 
