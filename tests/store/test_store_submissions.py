@@ -109,13 +109,15 @@ def test_a_stale_row_is_failed_only_if_its_worker_showed_no_sign_of_life(store: 
     assert not queue.finish(queued.id, ALICE, [], None, "")  # the verdict stands
 
 
-def _claim_until_empty(workspace: str, name: str, start: Any, found: Any) -> None:
+def _claim_until_empty(workspace: str, name: str, ready: Any, found: Any) -> None:
     """One racing worker process: claim until the queue is empty; report what it won."""
-    start.wait()
     identity = WorkerIdentity("race", hash(name) % 10_000, name)
     won = []
     with Store.open(Path(workspace)) as store:
         queue = store.submissions()
+        # Every worker has started and opened the store before any claims: a worker that
+        # started late would otherwise find the queue already emptied, and nothing raced.
+        ready.wait()
         while (claimed := queue.claim(identity)) is not None:
             won.append(claimed.id)
             assert queue.finish(claimed.id, identity, [], None, "")
@@ -126,14 +128,13 @@ def test_racing_workers_never_claim_the_same_submission(workspace: Path) -> None
     with Store.open(workspace) as store:
         ids = [store.submissions().submit(request(f"random?seed={i}")).id for i in range(120)]
     context = multiprocessing.get_context("spawn")
-    start, found = context.Event(), context.Queue()
+    ready, found = context.Barrier(3), context.Queue()
     workers = [
-        context.Process(target=_claim_until_empty, args=(str(workspace), f"w{i}", start, found))
+        context.Process(target=_claim_until_empty, args=(str(workspace), f"w{i}", ready, found))
         for i in range(3)
     ]
     for process in workers:
         process.start()
-    start.set()
     results = dict(found.get(timeout=120) for _ in workers)
     for process in workers:
         process.join(timeout=60)
