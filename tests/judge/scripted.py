@@ -22,6 +22,7 @@ from evalatlas.requests import (
 )
 
 Script = Callable[[str], str]  # the user message -> the judge's output
+Scores = Callable[[str, str], float]  # (context, continuation) -> its log-probability
 
 
 @dataclass
@@ -29,7 +30,9 @@ class ScriptedJudge:
     script: Script
     reference: str = "scripted:judge"
     finish_reason: str = "stop"
+    scores: Scores | None = None  # None: the backend cannot score log-likelihoods
     batches: list[list[GenerateRequest]] = field(default_factory=list)
+    scored: list[list[LoglikelihoodRequest]] = field(default_factory=list)
 
     @property
     def info(self) -> ModelInfo:
@@ -37,13 +40,19 @@ class ScriptedJudge:
 
     @property
     def supported_kinds(self) -> frozenset[RequestKind]:
-        return frozenset({RequestKind.GENERATE})
+        if self.scores is None:
+            return frozenset({RequestKind.GENERATE})
+        return frozenset({RequestKind.GENERATE, RequestKind.LOGLIKELIHOOD})
 
     def check_kind(self, kind: RequestKind) -> None:
         del kind
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        raise NotImplementedError
+        assert self.scores is not None
+        self.scored.append(list(requests))
+        return [
+            LoglikelihoodResult(self.scores(r.context, r.continuation), False, 3) for r in requests
+        ]
 
     def loglikelihood_rolling(
         self, requests: Sequence[RollingLoglikelihoodRequest]
@@ -64,9 +73,12 @@ class ScriptedJudge:
 
 
 def scripted_model(
-    script: Script, batch_size: int = 64, finish_reason: str = "stop"
+    script: Script,
+    batch_size: int = 64,
+    finish_reason: str = "stop",
+    scores: Scores | None = None,
 ) -> tuple[Model, ScriptedJudge]:
-    backend = ScriptedJudge(script, finish_reason=finish_reason)
+    backend = ScriptedJudge(script, finish_reason=finish_reason, scores=scores)
     return Model(backend, batch_size=batch_size), backend
 
 

@@ -100,6 +100,32 @@ def test_longer_answers_win_rate() -> None:
     assert 0.5 < estimate.ci_low < 0.9 < estimate.ci_high <= 1.0
 
 
+def test_length_bias_per_judgment_is_free_of_position_bias() -> None:
+    short, long = "Yes.", "Yes, because the evidence in the question says so, twice."
+    # Always the first answer: every pair inconsistent, so no decisive pair to measure...
+    first = [
+        pair(f"f{i}", Verdict.A_BETTER, Verdict.A_BETTER, answers=(short, long)) for i in range(6)
+    ]
+    first += [
+        pair(f"g{i}", Verdict.A_BETTER, Verdict.A_BETTER, answers=(long, short)) for i in range(2)
+    ]
+    audit = audit_judge(first)
+    assert audit.longer_answer_win_rate.n == 0
+    # ...but each judgment is: half of them showed the longer answer first.
+    per_judgment = audit.longer_answer_judgment_win_rate
+    assert (per_judgment.value, per_judgment.n) == (0.5, 16)
+    # Always the longer answer, whichever position: every decisive judgment (ties and
+    # missing verdicts left out) goes to it.
+    longer = [
+        pair(f"l{i}", Verdict.B_BETTER, Verdict.A_BETTER, answers=(short, long)) for i in range(5)
+    ]
+    longer += [pair("m", Verdict.A_MUCH_BETTER, None, answers=(long, short))]
+    longer += [pair("t", Verdict.TIE, Verdict.B_BETTER, answers=(long, short))]
+    estimate = audit_judge(longer).longer_answer_judgment_win_rate
+    assert (estimate.value, estimate.n) == (1.0, 12)
+    assert estimate.ci_low > 0.7
+
+
 def test_counts_of_unscored_and_inconsistent_pairs() -> None:
     pairs = [
         pair("a", Verdict.A_BETTER, Verdict.B_BETTER),

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evalatlas.cli.judge_cmd import judge_app
-from evalatlas.errors import ConfigError
+from evalatlas.errors import ConfigError, UnsupportedRequestError
 from evalatlas.store import Store
 
 PAIR = "mt_bench:{q}:turn1:gpt-4|alpaca-13b:{order}"
@@ -174,3 +174,73 @@ def test_one_source_of_answers_is_required(recorded_judge: str) -> None:
         invoke("pairwise", "--judge", recorded_judge)
     with pytest.raises(ConfigError, match="--data-dir"):
         invoke("mt-bench", "--judge", recorded_judge, "--answers-of", "gpt-4")
+
+
+@pytest.mark.shared_data
+def test_the_audit_is_recomputed_from_the_stored_votes(
+    shared_data: Path, recorded_judge: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    invoke(
+        "pairwise",
+        "--judge",
+        recorded_judge,
+        "--mt-bench",
+        str(shared_data / "mt_bench"),
+        "--models",
+        "gpt-4,alpaca-13b",
+        "--limit",
+        "3",
+        "--turns",
+        "1",
+        "-w",
+        str(workspace),
+    )
+    report = json.loads(invoke("audit", "--from-store", "-w", str(workspace), "--json").stdout)
+    (judge,) = report["judges"]
+    assert judge["judge"] == f"judge:{recorded_judge}"
+    assert (judge["verdict_source"], judge["votes"], judge["without_details"]) == ("text", 2, 0)
+    assert judge["outcomes"] == {"A": 1, "B": 0, "TIE": 0, "INCONSISTENT": 1, "UNSCORED": 0}
+    audit = judge["audit"]
+    assert (audit["position_consistency"]["value"], audit["position_consistency"]["n"]) == (0.5, 2)
+    # Only stored votes: question 83 (unscored) cast none, so its one verdict is not here.
+    first = audit["first_position_win_rate"]
+    assert (first["value"], first["n"]) == (0.75, 4)
+
+    (voter,) = judge["voters"]
+    printed = invoke("audit", "--from-store", "--judge", voter, "-w", str(workspace)).stdout
+    assert "2 stored judge votes" in printed and "position consistency" in printed
+    assert "verdicts: text" in printed
+    with pytest.raises(ConfigError, match="no judge votes stored for 'judge:nobody'"):
+        invoke("audit", "--from-store", "--judge", "judge:nobody", "-w", str(workspace))
+    with pytest.raises(ConfigError, match="either --judgments FILE or --from-store"):
+        invoke("audit", "-w", str(workspace))
+
+
+@pytest.mark.shared_data
+def test_choice_verdicts_need_a_judge_that_scores_log_likelihoods(
+    shared_data: Path, recorded_judge: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        judge_app,
+        [
+            "pairwise",
+            "--judge",
+            recorded_judge,
+            "--mt-bench",
+            str(shared_data / "mt_bench"),
+            "--models",
+            "gpt-4,alpaca-13b",
+            "--limit",
+            "1",
+            "--verdict",
+            "choice",
+            "-w",
+            str(tmp_path / "workspace"),
+        ],
+    )
+    assert isinstance(result.exception, UnsupportedRequestError)
+    message = str(result.exception)
+    assert (
+        message.startswith("choice verdicts are scored by log-likelihood") and "\n" not in message
+    )

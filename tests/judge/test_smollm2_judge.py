@@ -1,12 +1,14 @@
 """End to end: the real bundled SmolLM2-135M judges real MT-Bench answers.
 
-A 135M model is far too small to judge well; the test checks that the pipeline runs on a
-real backend and records honestly what the judge said: each verdict is re-read from the
-text it wrote, pairs without a verdict in both orders stay unscored and cast no vote.
+A 135M model is far too small to judge well; the tests check that the pipeline runs on a
+real backend and records honestly what the judge said: each text verdict is re-read from
+the text it wrote, pairs without a verdict in both orders stay unscored and cast no vote;
+asked for its choice among the five markers instead, the judge answers every judgment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -16,13 +18,18 @@ from evalatlas.judge import (
     JudgeConfig,
     PairOutcome,
     PairwiseJudge,
+    VerdictMode,
     audit_judge,
+    choose_verdict,
     judge_votes,
     parse_verdict,
     reconcile,
+    stored_judges,
 )
 from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items
 from evalatlas.models import load_model
+from evalatlas.prompts import ChatTemplate, Message
+from evalatlas.requests import ChatMessage
 from evalatlas.store import Store
 
 pytest.importorskip("llama_cpp", reason="needs llama-cpp-python: pip install 'evalatlas[llamacpp]'")
@@ -65,3 +72,51 @@ def test_smollm2_judges_real_mt_bench_pairs(shared_data: Path, tmp_path: Path) -
     with Store.open(tmp_path / "workspace") as store:
         assert store.arena().add_battles(battles, votes) == (len(votes), 0)
         assert store.arena().counts().votes == len(votes)
+
+
+def test_smollm2_gives_a_choice_verdict_for_every_pair_in_both_orders(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """A 135M judge seldom writes a marker; asked for its choice among the five markers
+    after its reasoning, it answers for every judgment, and the votes keep how."""
+    try:
+        model = load_model(JUDGE)
+    except ModelError as error:
+        pytest.skip(f"bundled SmolLM2 unavailable: {error}")
+    bench = load_mt_bench(shared_data / "mt_bench", models=["gpt-4", "alpaca-13b"])
+    answers = (("gpt-4", bench.answers_of("gpt-4")), ("alpaca-13b", bench.answers_of("alpaca-13b")))
+    items = [i for i in pairwise_items(bench, answers, turns=(1,)) if i.question_id in QUESTIONS]
+    info = model.info
+    assert info.chat_template is not None
+    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
+
+    def chat_text(messages: Sequence[ChatMessage]) -> str:
+        chat: list[Message] = [{"role": m.role, "content": m.content} for m in messages]
+        return template.render(chat, add_generation_prompt=True)
+
+    config = JudgeConfig(max_tokens=48, verdict=VerdictMode.CHOICE)
+    try:
+        judge = PairwiseJudge(model, config=config, chat_text=chat_text)
+        pairs = judge.judge(items)
+    finally:
+        model.close()
+
+    # Two generations and five scorings per pair and order.
+    assert model.usage.requests == judge.planned_requests(items) == 2 * 2 + 2 * 2 * 5
+    for pair in pairs:
+        assert pair.judge.startswith(f"judge:{JUDGE}@pairwise-reference-choice:")
+        for judgment in (pair.forward, pair.backward):
+            assert judgment.verdict_source is VerdictMode.CHOICE
+            assert judgment.verdict is not None  # every judgment chose
+            assert len(judgment.choice_logprobs) == 5
+            assert all(value < 0 for value in judgment.choice_logprobs)
+            assert judgment.verdict is choose_verdict(judgment.choice_logprobs)
+        assert pair.outcome is not PairOutcome.UNSCORED
+
+    battles, votes = judge_votes(pairs)
+    assert len(votes) == 2
+    with Store.open(tmp_path / "workspace") as store:
+        store.arena().add_battles(battles, votes)
+        (stored,) = stored_judges(store.arena().decided_battles())
+    assert stored.verdict_source is VerdictMode.CHOICE and stored.without_details == 0
+    assert audit_judge(stored.pairs).as_json() == audit_judge(pairs).as_json()

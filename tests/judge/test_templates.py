@@ -76,3 +76,26 @@ def test_rendering_is_one_pass() -> None:
     template = JudgeTemplate.model_validate(FIXED)
     text = template.render({"question": "Q", "answer_a": "see {answer_b}", "answer_b": "B!"})
     assert text == "Q\nsee {answer_b}\nB!"
+
+
+def test_a_choice_template_is_the_same_prompt_under_its_own_name_and_hash() -> None:
+    template = JudgeTemplate.model_validate(FIXED)
+    choice = template.as_choice()
+    assert (choice.name, choice.verdict_cue) == ("tiny-choice", "\n\nFinal verdict: [[")
+    assert choice.user_template == template.user_template
+    assert choice.system_prompt == template.system_prompt
+    content = {
+        **FIXED,
+        "name": "tiny-choice",
+        "multi_turn": False,
+        "with_reference": False,
+        "verdict_cue": "\n\nFinal verdict: [[",
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    assert choice.sha256 == hashlib.sha256(canonical).hexdigest() != template.sha256
+    assert choice.as_choice() == choice
+    # The built-in templates keep the hashes their stored votes carry.
+    assert PAIRWISE_TEMPLATES.plain.identity == "pairwise:f6c6b253"
+    assert PAIRWISE_TEMPLATES.as_choice().plain.identity == "pairwise-choice:454ebec1"
+    with pytest.raises(ConfigError, match="verdict_cue needs a pairwise kind"):
+        SINGLE_TEMPLATES.plain.as_choice()

@@ -2,7 +2,9 @@
 
     evalatlas judge pairwise --judge M --mt-bench DIR --models gpt-4,alpaca-13b --limit 3
     evalatlas judge pairwise --judge M --answers A.jsonl B.jsonl --questions Q.jsonl
+    evalatlas judge pairwise --judge M --mt-bench DIR --models a,b --verdict choice
     evalatlas judge audit --judgments pairs.jsonl --human human.jsonl --family m1,m2
+    evalatlas judge audit --from-store [--judge VOTER]
     evalatlas judge mt-bench --model M --judge J --limit 5 --data-dir DIR
     evalatlas judge arena-hard --answers-of gpt-4-0613 --judge J --limit 50 --data-dir DIR
 
@@ -42,6 +44,7 @@ from evalatlas.judge import (
     PairwiseItem,
     PairwiseJudge,
     SingleJudge,
+    VerdictMode,
     audit_judge,
     grade_summary,
     judge_battle_table,
@@ -56,6 +59,8 @@ from evalatlas.judge.answer_files import (
 )
 from evalatlas.judge.answering import AnswerConfig, generate_answers
 from evalatlas.judge.arena_hard import baseline_items, load_arena_hard
+from evalatlas.judge.choice import ChatText
+from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
 from evalatlas.judge.items import judged_pair_from_json, judged_pair_to_json
 from evalatlas.judge.length_control import (
     LengthControlConfig,
@@ -66,9 +71,12 @@ from evalatlas.judge.length_control import (
 )
 from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items, single_items
 from evalatlas.judge.single import GradeSummary
+from evalatlas.judge.stored import StoredJudge, stored_judges
 from evalatlas.judge.verdicts import counted_outcome
 from evalatlas.models import Model, load_model
+from evalatlas.prompts import ChatTemplate, Message
 from evalatlas.ratings import BattleTable, Outcome
+from evalatlas.requests import ChatMessage
 from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.scoring.stats import mean_metric
 
@@ -109,6 +117,14 @@ CacheOption = Annotated[
 StoreOption = Annotated[
     bool,
     typer.Option("--store/--no-store", help="Store pairwise verdicts as judge votes."),
+]
+VerdictOption = Annotated[
+    VerdictMode,
+    typer.Option(
+        "--verdict",
+        help="text: the last verdict marker the judge writes; choice: after its reasoning, "
+        "the judge's most likely of the five markers (scored by log-likelihood).",
+    ),
 ]
 
 
@@ -192,12 +208,30 @@ def _run_pairwise(
     loading: _Loading,
 ) -> list[JudgedPair]:
     with _loaded(reference, loading) as model:
-        judge = PairwiseJudge(model, config=config)
-        progress = shown.progress("judging (both orders)", 2 * len(items))
+        judge = PairwiseJudge(model, config=config, chat_text=_chat_text(model))
+        description = "judging (both orders)"
+        if judge.choosing:
+            description += ", then scoring the five verdicts"
+        progress = shown.progress(description, judge.planned_requests(items))
         try:
             return judge.judge(items, progress=progress.advance)
         finally:
             progress.finish()
+
+
+def _chat_text(model: Model) -> ChatText | None:
+    """The judge's conversation rendered as its backend renders it (its chat template from
+    the model's metadata); None for a model without one."""
+    info = model.info
+    if info.chat_template is None:
+        return None
+    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
+
+    def render(messages: Sequence[ChatMessage]) -> str:
+        chat: list[Message] = [{"role": m.role, "content": m.content} for m in messages]
+        return template.render(chat, add_generation_prompt=True)
+
+    return render
 
 
 def _store_votes(
@@ -257,11 +291,13 @@ def _items_from_mt_bench(
     return pairwise_items(bench, pair, turns=turns, limit=limit)
 
 
-def _head_to_head(pairs: Sequence[JudgedPair], policy: InconsistentPolicy) -> list[dict[str, Any]]:
+def _head_to_head(
+    pairs: Sequence[PairEvidence], policy: InconsistentPolicy
+) -> list[dict[str, Any]]:
     """Per ordered pair of models: counted outcomes and model A's win rate (ties half)."""
     by_models: dict[tuple[str, str], list[Outcome]] = {}
     for pair in pairs:
-        outcomes = by_models.setdefault((pair.item.model_a, pair.item.model_b), [])
+        outcomes = by_models.setdefault((pair.model_a, pair.model_b), [])
         outcome = counted_outcome(pair.outcome, policy)
         if outcome is not None:
             outcomes.append(outcome)
@@ -289,6 +325,7 @@ def _audit_rows(audit: BiasAudit) -> list[tuple[str, Estimate]]:
         ("position consistency", audit.position_consistency),
         ("first-position win rate", audit.first_position_win_rate),
         ("P(longer answer wins), no ties", audit.longer_answer_win_rate),
+        ("P(longer answer wins), per judgment", audit.longer_answer_judgment_win_rate),
     ]
     preference = audit.self_preference
     if preference is not None:
@@ -303,13 +340,40 @@ def _audit_rows(audit: BiasAudit) -> list[tuple[str, Estimate]]:
     return rows
 
 
-def _print_audit(console: Console, audit: BiasAudit, policy: InconsistentPolicy) -> None:
+_VERDICT_SOURCES = {
+    "text": "the last verdict marker the judge wrote",
+    "choice": "the judge's most likely of the five markers after its reasoning",
+}
+
+
+def _print_audit(
+    console: Console, audit: BiasAudit, policy: InconsistentPolicy, *, stored: bool = False
+) -> None:
     counted = "counted as ties" if policy is InconsistentPolicy.TIE else "dropped"
-    console.print(
-        f"{audit.pairs} pairs judged in both orders: {audit.unscored} unscored (no verdict "
-        f"in an order), {audit.inconsistent} inconsistent ({counted})",
-        highlight=False,
-    )
+    if audit.verdict_source is not None:
+        console.print(
+            f"verdicts: {audit.verdict_source} ({_VERDICT_SOURCES[audit.verdict_source]})",
+            highlight=False,
+        )
+    if stored:
+        console.print(
+            f"{audit.pairs} stored judge votes, each judged in both orders: "
+            f"{audit.inconsistent} inconsistent ({counted}); pairs left unscored cast no "
+            "vote and are not stored",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"{audit.pairs} pairs judged in both orders: {audit.unscored} unscored (no "
+            f"verdict in an order), {audit.inconsistent} inconsistent ({counted})",
+            highlight=False,
+        )
+    if audit.at_token_limit and audit.verdict_source == VerdictMode.CHOICE:
+        console.print(
+            f"{audit.at_token_limit} of {2 * audit.pairs} judgments' reasoning stopped at the "
+            "token limit (their verdicts were chosen after the cut reasoning)",
+            highlight=False,
+        )
     if audit.unparsed_at_token_limit:
         console.print(
             f"{audit.unparsed_at_token_limit} judgments without a verdict stopped at the "
@@ -357,28 +421,46 @@ def _echo_json(payload: dict[str, Any]) -> None:
     typer.echo(json.dumps(_json_ready(payload), indent=2, ensure_ascii=False))
 
 
+def _report_json(
+    pairs: Sequence[AuditedPair], options: AuditOptions, judges: list[str]
+) -> dict[str, Any]:
+    evidence = as_evidence(pairs)
+    audit = audit_judge(evidence, options)
+    return {
+        "judges": judges,
+        "verdict_source": audit.verdict_source,
+        "pairs": len(evidence),
+        "outcomes": {o.value: sum(p.outcome is o for p in evidence) for o in PairOutcome},
+        "inconsistent_policy": options.policy.value,
+        "head_to_head": _head_to_head(evidence, options.policy),
+        "audit": audit.as_json(),
+    }
+
+
+def _print_report(
+    console: Console,
+    pairs: Sequence[AuditedPair],
+    options: AuditOptions,
+    judges: list[str],
+    *,
+    stored: bool = False,
+) -> None:
+    evidence = as_evidence(pairs)
+    audit = audit_judge(evidence, options)
+    for judge in judges:
+        console.print(f"judge: {judge}", highlight=False, markup=False)
+    _print_head_to_head(console, _head_to_head(evidence, options.policy))
+    _print_audit(console, audit, options.policy, stored=stored)
+
+
 def _report_pairs(
     shown: _Shown, pairs: Sequence[JudgedPair], options: AuditOptions, extra: dict[str, Any]
 ) -> None:
-    audit = audit_judge(pairs, options)
-    head_to_head = _head_to_head(pairs, options.policy)
     judges = sorted({pair.judge for pair in pairs})
     if shown.as_json:
-        payload = {
-            "judges": judges,
-            "pairs": len(pairs),
-            "outcomes": {o.value: sum(p.outcome is o for p in pairs) for o in PairOutcome},
-            "inconsistent_policy": options.policy.value,
-            "head_to_head": head_to_head,
-            "audit": audit.as_json(),
-            **extra,
-        }
-        _echo_json(payload)
-        return
-    for judge in judges:
-        shown.console.print(f"judge: {judge}", highlight=False, markup=False)
-    _print_head_to_head(shown.console, head_to_head)
-    _print_audit(shown.console, audit, options.policy)
+        _echo_json(_report_json(pairs, options, judges) | extra)
+    else:
+        _print_report(shown.console, pairs, options, judges)
 
 
 def _print_stored(console: Console, stored: dict[str, Any] | None, output: Path | None) -> None:
@@ -411,6 +493,7 @@ def pairwise_command(
     turns: Annotated[str, typer.Option(help="Turns to judge, e.g. 1,2 or 2.")] = "1,2",
     limit: LimitOption = None,
     max_tokens: MaxTokensOption = 1024,
+    verdict: VerdictOption = VerdictMode.TEXT,
     inconsistent: PolicyOption = InconsistentPolicy.TIE,
     output: Annotated[
         Path | None, typer.Option(help="Write every judged pair as JSONL (for 'judge audit').")
@@ -435,7 +518,8 @@ def pairwise_command(
         raise ConfigError("nothing to judge: the two answer sets share no question")
     shown = _Shown.make(as_json)
     loading = _Loading(batch_size, workspace, not no_cache)
-    pairs = _run_pairwise(shown, judge, items, JudgeConfig(max_tokens=max_tokens), loading)
+    config = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
+    pairs = _run_pairwise(shown, judge, items, config, loading)
     if output is not None:
         _write_judgments(output, pairs)
     stored = _store_votes(workspace, pairs, inconsistent) if store else None
@@ -466,8 +550,21 @@ def _reference_table(
 @judge_app.command("audit")
 def audit_command(
     judgments: Annotated[
-        Path, typer.Option(help="Judged pairs written by 'judge pairwise --output'.")
-    ],
+        Path | None, typer.Option(help="Judged pairs written by 'judge pairwise --output'.")
+    ] = None,
+    from_store: Annotated[
+        bool,
+        typer.Option("--from-store", help="Audit the judge votes stored in the workspace."),
+    ] = False,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            "-j",
+            help="With --from-store: one judge (voter name, or judge model reference); "
+            "default: list the stored judges and audit each.",
+        ),
+    ] = None,
     human: Annotated[
         Path | None,
         typer.Option(help="Human votes on the same battles (MT-Bench human judgments JSONL)."),
@@ -483,10 +580,15 @@ def audit_command(
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 1000,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
-    """Position, length and self-preference biases of stored judgments; agreement with
-    human votes; every number with its 95% CI and n."""
-    pairs = _read_judgments(judgments)
+    """Position, length and self-preference biases of judged pairs (from a file, or the
+    judge votes stored in the workspace); agreement with human votes; every number with
+    its 95% CI and n."""
+    if (judgments is None) == (not from_store):
+        raise ConfigError("give either --judgments FILE or --from-store")
+    if judge is not None and not from_store:
+        raise ConfigError("--judge names a stored judge: use it with --from-store")
     humans = tuple(read_human_votes(human)) if human is not None else ()
     options = AuditOptions(
         policy=inconsistent,
@@ -496,7 +598,66 @@ def audit_command(
         seed=seed,
         n_boot=n_boot,
     )
-    _report_pairs(_Shown.make(as_json), pairs, options, {"judgments": str(judgments)})
+    shown = _Shown.make(as_json)
+    if judgments is not None:
+        _report_pairs(shown, _read_judgments(judgments), options, {"judgments": str(judgments)})
+        return
+    with open_store(workspace) as store:
+        root = str(store.root)
+        judges = stored_judges(store.arena().decided_battles(), judge)
+    if not judges:
+        named = f" for {judge!r}" if judge is not None else ""
+        raise ConfigError(
+            f"no judge votes stored{named} in {root}: run 'evalatlas judge pairwise' first"
+        )
+    _report_stored(shown, judges, options, root)
+
+
+def _stored_row(judge: StoredJudge) -> dict[str, Any]:
+    return {
+        "judge": judge.name,
+        "verdict_source": judge.verdict_source.value,
+        "voters": judge.voters,
+        "votes": judge.votes,
+        "without_details": judge.without_details,
+    }
+
+
+def _report_stored(
+    shown: _Shown, judges: list[StoredJudge], options: AuditOptions, root: str
+) -> None:
+    """One audit per stored judge (model and verdict mode): never mixed."""
+    if shown.as_json:
+        audits = [
+            _stored_row(judge) | _report_json(judge.pairs, options, judge.voters)
+            for judge in judges
+        ]
+        _echo_json({"workspace": root, "judges": audits})
+        return
+    table = Table(title=f"Judges stored in {root}")
+    for header in ("judge", "verdicts", "voters (templates)", "votes", "without details"):
+        table.add_column(header, justify="right" if header.endswith("s") else "left")
+    for judge in judges:
+        table.add_row(
+            judge.name,
+            judge.verdict_source.value,
+            "\n".join(voter.rpartition("@")[2] for voter in judge.voters),
+            str(judge.votes),
+            str(judge.without_details),
+        )
+    shown.console.print(table)
+    for judge in judges:
+        shown.console.print(
+            f"\naudit of {judge.name} ({judge.verdict_source.value} verdicts)",
+            highlight=False,
+            markup=False,
+        )
+        if judge.without_details:
+            shown.console.print(
+                f"{judge.without_details} votes stored without details are left out",
+                highlight=False,
+            )
+        _print_report(shown.console, judge.pairs, options, judge.voters, stored=True)
 
 
 def _answer_with(
@@ -616,6 +777,7 @@ def arena_hard_command(
     limit: LimitOption = None,
     answer_tokens: AnswerTokensOption = 1024,
     max_tokens: MaxTokensOption = 1024,
+    verdict: VerdictOption = VerdictMode.TEXT,
     inconsistent: PolicyOption = InconsistentPolicy.TIE,
     store: StoreOption = True,
     no_cache: CacheOption = False,
@@ -636,7 +798,8 @@ def arena_hard_command(
     else:
         name, answers = str(answers_of), bench.answers_of(str(answers_of))
     items = baseline_items(bench, name, answers, limit=limit)
-    pairs = _run_pairwise(shown, judge, items, JudgeConfig(max_tokens=max_tokens), loading)
+    config = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
+    pairs = _run_pairwise(shown, judge, items, config, loading)
     stored = _store_votes(workspace, pairs, inconsistent) if store else None
     win_rates = _baseline_win_rates(pairs, bench.baseline, inconsistent, seed)
     extra = {"baseline": bench.baseline, "win_rates": _win_rates_json(win_rates), "stored": stored}

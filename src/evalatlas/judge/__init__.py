@@ -7,12 +7,16 @@
     pairs = judge.judge(items)                  # each pair in both orders, reconciled
     audit = audit_judge(pairs)                  # position/length bias with 95% CIs
     battles, votes = judge_votes(pairs)         # store.arena().add_battles(battles, votes)
+    for stored in stored_judges(store.arena().decided_battles()):
+        audit = audit_judge(stored.pairs)       # the same audit, from the store alone
 
 A judge is a ``Model`` plus a versioned template whose sha256 is its identity; its votes
 carry ``judge:<model>@<template>:<hash8>``. Answers are fenced before the judge reads them
 and the last verdict marker of the judge's output wins; output without one leaves the pair
-unscored. ``mt_bench`` and ``arena_hard`` load those benchmarks; ``length_control`` gives
-win rates against a baseline with and without length control.
+unscored. With ``JudgeConfig(verdict="choice")`` the verdict is instead the judge's most
+likely marker after its reasoning, scored by log-likelihood (``choice``), under a template
+(and voter) of its own. ``mt_bench`` and ``arena_hard`` load those benchmarks;
+``length_control`` gives win rates against a baseline with and without length control.
 """
 
 from evalatlas.judge.audit import (
@@ -25,6 +29,8 @@ from evalatlas.judge.audit import (
     cohen_kappa,
 )
 from evalatlas.judge.calls import JudgeConfig, judge_identity
+from evalatlas.judge.choice import ChatText
+from evalatlas.judge.evidence import PairEvidence
 from evalatlas.judge.items import GradedAnswer, JudgedPair, Judgment, PairwiseItem, SingleItem
 from evalatlas.judge.length_control import (
     LengthControlConfig,
@@ -35,17 +41,21 @@ from evalatlas.judge.length_control import (
 )
 from evalatlas.judge.pairwise import PairwiseJudge
 from evalatlas.judge.single import SingleJudge, grade_summary
+from evalatlas.judge.stored import StoredJudge, stored_judges, vote_details
 from evalatlas.judge.templates import (
     PAIRWISE_TEMPLATES,
     SINGLE_TEMPLATES,
     JudgeTemplate,
     TemplateKind,
+    TemplateRef,
     TemplateSet,
 )
 from evalatlas.judge.verdicts import (
     InconsistentPolicy,
     PairOutcome,
     Verdict,
+    VerdictMode,
+    choose_verdict,
     parse_rating,
     parse_verdict,
     reconcile,
@@ -57,6 +67,7 @@ __all__ = [
     "SINGLE_TEMPLATES",
     "AuditOptions",
     "BiasAudit",
+    "ChatText",
     "Estimate",
     "GradedAnswer",
     "HumanVote",
@@ -66,6 +77,7 @@ __all__ = [
     "JudgedPair",
     "Judgment",
     "LengthControlConfig",
+    "PairEvidence",
     "PairOutcome",
     "PairwiseItem",
     "PairwiseJudge",
@@ -73,12 +85,16 @@ __all__ = [
     "PreferenceTable",
     "SingleItem",
     "SingleJudge",
+    "StoredJudge",
     "TemplateKind",
+    "TemplateRef",
     "TemplateSet",
     "Verdict",
+    "VerdictMode",
     "answer_length",
     "audit_judge",
     "baseline_preferences",
+    "choose_verdict",
     "cohen_kappa",
     "grade_summary",
     "judge_battle_table",
@@ -88,4 +104,6 @@ __all__ = [
     "parse_rating",
     "parse_verdict",
     "reconcile",
+    "stored_judges",
+    "vote_details",
 ]

@@ -1,5 +1,6 @@
 """How far a judge's verdicts can be trusted: position, length and self-preference biases,
-and agreement with human votes. Pure computation over judged pairs (numpy, scipy).
+and agreement with human votes. Pure computation over judged pairs, or over their
+evidence as stored with judge votes (``PairEvidence``), with numpy and scipy.
 
 Every number is an ``Estimate``: value, 95% interval, n, and the interval's method —
 Wilson for proportions, a seeded percentile bootstrap for Cohen's kappa and for
@@ -10,17 +11,23 @@ differences of win rates.
   shown first; 0.5 when position does not matter;
 - P(longer answer wins): share of decisive counted pairs won by the longer answer
   (lengths in word and punctuation tokens; equal lengths left out);
+- P(longer answer wins) per judgment: the same over decisive judgments, each order
+  counting. Every pair is shown once with its longer answer first and once second, so
+  position bias cancels out of it, and it is measurable when no pair is decisive (a judge
+  that always prefers the first answer makes every pair inconsistent);
 - self-preference: the win rate of the judge's own model family against other models
   under this judge, minus the same win rate under a reference source (human votes or
   another judge), ties counting half;
 - agreement with humans on the same battles (question, turn, pair of models): accuracy
   over battles both call decisive, and Cohen's kappa over winner-or-tie labels.
+
+Verdicts written by the judge and verdicts chosen by log-likelihood (``VerdictMode``) are
+different measurements: an audit of pairs that mix them is refused.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,7 +35,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evalatlas.judge.items import JudgedPair
+from evalatlas.errors import ConfigError
+from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
+from evalatlas.judge.evidence import answer_length as answer_length  # its former home
 from evalatlas.judge.verdicts import InconsistentPolicy, PairOutcome, counted_outcome
 from evalatlas.ratings import BattleTable, Outcome
 from evalatlas.ratings.battles import OUTCOME_CODES
@@ -36,7 +45,6 @@ from evalatlas.scoring.intervals import check_confidence, wilson_interval
 from evalatlas.scoring.stats import bootstrap_replicates, percentile_interval
 
 FloatArray = NDArray[np.float64]
-_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -54,44 +62,57 @@ class Estimate:
         return cls(value, low, high, n, "wilson")
 
 
-def answer_length(text: str) -> int:
-    """Length of an answer in word and punctuation tokens (the same for every model)."""
-    return len(_TOKEN.findall(text))
-
-
-def position_consistency(pairs: Sequence[JudgedPair], confidence: float = 0.95) -> Estimate:
+def position_consistency(pairs: Sequence[AuditedPair], confidence: float = 0.95) -> Estimate:
     """Share of pairs, among those with both orders parsed, whose orders agree."""
-    parsed = [pair for pair in pairs if pair.outcome is not PairOutcome.UNSCORED]
+    parsed = [pair for pair in as_evidence(pairs) if pair.outcome is not PairOutcome.UNSCORED]
     consistent = sum(pair.outcome is not PairOutcome.INCONSISTENT for pair in parsed)
     return Estimate.proportion(consistent, len(parsed), confidence)
 
 
-def first_position_win_rate(pairs: Sequence[JudgedPair], confidence: float = 0.95) -> Estimate:
+def first_position_win_rate(pairs: Sequence[AuditedPair], confidence: float = 0.95) -> Estimate:
     """Share of decisive judgments (each order counts) won by the answer shown first."""
     scores = [
-        judgment.verdict.score
-        for pair in pairs
-        for judgment in (pair.forward, pair.backward)
-        if judgment.verdict is not None and judgment.verdict.score != 0
+        verdict.score
+        for pair in as_evidence(pairs)
+        for verdict in pair.verdicts
+        if verdict is not None and verdict.score != 0
     ]
     return Estimate.proportion(sum(score > 0 for score in scores), len(scores), confidence)
 
 
 def longer_answer_win_rate(
-    pairs: Sequence[JudgedPair],
+    pairs: Sequence[AuditedPair],
     policy: InconsistentPolicy = InconsistentPolicy.TIE,
     confidence: float = 0.95,
 ) -> Estimate:
     """Share of decisive counted pairs with answers of different length won by the longer."""
     wins = total = 0
-    for pair in pairs:
+    for pair in as_evidence(pairs):
         outcome = counted_outcome(pair.outcome, policy)
-        length_a = answer_length(pair.item.answer_a)
-        length_b = answer_length(pair.item.answer_b)
-        if outcome not in (Outcome.A, Outcome.B) or length_a == length_b:
+        if outcome not in (Outcome.A, Outcome.B) or pair.length_a == pair.length_b:
             continue
         total += 1
-        wins += (outcome is Outcome.A) == (length_a > length_b)
+        wins += (outcome is Outcome.A) == (pair.length_a > pair.length_b)
+    return Estimate.proportion(wins, total, confidence)
+
+
+def longer_answer_judgment_win_rate(
+    pairs: Sequence[AuditedPair], confidence: float = 0.95
+) -> Estimate:
+    """Share of decisive judgments (each order counts; answers of different length) that
+    favour the longer answer. The two judgments of a pair are counted as independent, as
+    for the first-position win rate."""
+    wins = total = 0
+    for pair in as_evidence(pairs):
+        if pair.length_a == pair.length_b:
+            continue
+        a_longer = pair.length_a > pair.length_b
+        for verdict, a_first in zip(pair.verdicts, (True, False), strict=True):
+            if verdict is None or verdict.score == 0:
+                continue
+            total += 1
+            first_wins = verdict.score > 0
+            wins += (first_wins == a_first) == a_longer  # the winner is model A == A longer
     return Estimate.proportion(wins, total, confidence)
 
 
@@ -203,7 +224,7 @@ class Agreement:
 
 
 def human_agreement(
-    pairs: Sequence[JudgedPair],
+    pairs: Sequence[AuditedPair],
     humans: Sequence[HumanVote],
     rng: np.random.Generator,
     *,
@@ -213,12 +234,11 @@ def human_agreement(
 ) -> Agreement:
     """Match human votes to counted judge pairs by (question, turn, the two models)."""
     judged: dict[tuple[str, int, str, str], str] = {}
-    for pair in pairs:
+    for pair in as_evidence(pairs):
         outcome = counted_outcome(pair.outcome, policy)
-        item = pair.item
-        if outcome is not None and item.question_id is not None:
+        if outcome is not None and pair.question_id is not None:
             key, label = _battle_label(
-                item.question_id, item.turn, item.model_a, item.model_b, outcome
+                pair.question_id, pair.turn, pair.model_a, pair.model_b, outcome
             )
             judged[key] = label
     judge_labels: list[str] = []
@@ -292,8 +312,13 @@ class BiasAudit:
     position_consistency: Estimate
     first_position_win_rate: Estimate
     longer_answer_win_rate: Estimate
+    longer_answer_judgment_win_rate: Estimate
     self_preference: SelfPreference | None = None
     agreement: Agreement | None = None
+    # Judgments (with or without a verdict) whose reasoning stopped at max_tokens: a choice
+    # verdict is still read after a cut reasoning, so this says how often that happened.
+    at_token_limit: int = 0
+    verdict_source: str | None = None  # "text" or "choice"; None for no pairs
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict; NaN becomes null."""
@@ -301,16 +326,24 @@ class BiasAudit:
         return cleaned
 
 
-def audit_judge(pairs: Sequence[JudgedPair], options: AuditOptions | None = None) -> BiasAudit:
-    """Every bias statistic the judged pairs (and the options' references) allow."""
+def audit_judge(pairs: Sequence[AuditedPair], options: AuditOptions | None = None) -> BiasAudit:
+    """Every bias statistic the judged pairs (and the options' references) allow; pairs
+    whose verdicts were read in different ways (text, choice) are refused together."""
     options = options or AuditOptions()
     check_confidence(options.confidence)
+    evidence = as_evidence(pairs)
+    sources = sorted({pair.verdict_source.value for pair in evidence})
+    if len(sources) > 1:
+        raise ConfigError(
+            "judged pairs mix verdicts read as " + " and ".join(sources) + ": audit each "
+            "verdict mode (each judge) on its own"
+        )
     rng = np.random.default_rng(options.seed)
-    outcomes = [pair.outcome for pair in pairs]
+    outcomes = [pair.outcome for pair in evidence]
     preference = None
     if options.family:
         preference = self_preference(
-            _battle_table_or_empty(pairs, options.policy),
+            _battle_table_or_empty(evidence, options.policy),
             options.family,
             options.reference,
             rng,
@@ -320,7 +353,7 @@ def audit_judge(pairs: Sequence[JudgedPair], options: AuditOptions | None = None
     agreement = None
     if options.humans:
         agreement = human_agreement(
-            pairs,
+            evidence,
             options.humans,
             rng,
             policy=options.policy,
@@ -328,25 +361,32 @@ def audit_judge(pairs: Sequence[JudgedPair], options: AuditOptions | None = None
             confidence=options.confidence,
         )
     return BiasAudit(
-        pairs=len(pairs),
+        pairs=len(evidence),
         unscored=outcomes.count(PairOutcome.UNSCORED),
         inconsistent=outcomes.count(PairOutcome.INCONSISTENT),
         unparsed_at_token_limit=sum(
-            judgment.verdict is None and judgment.hit_token_limit
-            for pair in pairs
-            for judgment in (pair.forward, pair.backward)
+            verdict is None and at_limit
+            for pair in evidence
+            for verdict, at_limit in zip(pair.verdicts, pair.at_token_limit, strict=True)
         ),
-        position_consistency=position_consistency(pairs, options.confidence),
-        first_position_win_rate=first_position_win_rate(pairs, options.confidence),
-        longer_answer_win_rate=longer_answer_win_rate(pairs, options.policy, options.confidence),
+        position_consistency=position_consistency(evidence, options.confidence),
+        first_position_win_rate=first_position_win_rate(evidence, options.confidence),
+        longer_answer_win_rate=longer_answer_win_rate(evidence, options.policy, options.confidence),
+        longer_answer_judgment_win_rate=longer_answer_judgment_win_rate(
+            evidence, options.confidence
+        ),
         self_preference=preference,
         agreement=agreement,
+        at_token_limit=sum(sum(pair.at_token_limit) for pair in evidence),
+        verdict_source=sources[0] if sources else None,
     )
 
 
-def _battle_table_or_empty(pairs: Sequence[JudgedPair], policy: InconsistentPolicy) -> BattleTable:
+def _battle_table_or_empty(
+    pairs: Sequence[PairEvidence], policy: InconsistentPolicy
+) -> BattleTable:
     rows = [
-        (pair.item.model_a, pair.item.model_b, outcome)
+        (pair.model_a, pair.model_b, outcome)
         for pair in pairs
         if (outcome := counted_outcome(pair.outcome, policy)) is not None
     ]

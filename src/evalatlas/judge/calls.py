@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from evalatlas.errors import ConfigError, ModelError
 from evalatlas.judge.templates import JudgeTemplate
+from evalatlas.judge.verdicts import VerdictMode
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import ChatMessage, GenerateRequest, Generation
@@ -20,15 +21,23 @@ from evalatlas.requests import ChatMessage, GenerateRequest, Generation
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    """How the judge generates. Greedy by default so a rerun gives the same verdicts; room
-    for the reasoning that comes before the verdict."""
+    """How the judge generates and how its verdict is read. Greedy by default so a rerun
+    gives the same verdicts; room for the reasoning that comes before the verdict.
+    ``verdict``: the marker the judge writes (``text``), or its choice among the five
+    markers scored after its reasoning (``choice``, pairwise judges only)."""
 
     max_tokens: int = 1024
     temperature: float = 0.0
     seed: int = 1234
     chunk_size: int | None = None  # judgments per Model.run call; None: all at once
+    verdict: VerdictMode = VerdictMode.TEXT
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "verdict", VerdictMode(self.verdict))
+        except ValueError:
+            modes = ", ".join(mode.value for mode in VerdictMode)
+            raise ConfigError(f"judge verdict mode {self.verdict!r}: use one of {modes}") from None
         if self.max_tokens < 1:
             raise ConfigError(f"judge max_tokens must be at least 1, got {self.max_tokens}")
         if self.chunk_size is not None and self.chunk_size < 1:

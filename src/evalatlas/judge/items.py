@@ -8,11 +8,20 @@ graded against one (math, reasoning, coding in MT-Bench).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from evalatlas.errors import ConfigError, DataError
-from evalatlas.judge.verdicts import PairOutcome, Verdict, parse_verdict, reconcile
+from evalatlas.judge.templates import TemplateRef
+from evalatlas.judge.verdicts import (
+    PairOutcome,
+    Verdict,
+    VerdictMode,
+    choose_verdict,
+    parse_verdict,
+    reconcile,
+)
 
 
 def _check_turns(item_id: str, questions: tuple[str, ...], *answers: tuple[str, ...]) -> None:
@@ -89,12 +98,16 @@ class SingleItem:
 
 @dataclass(frozen=True)
 class Judgment:
-    """One judge output: its text and the verdict read from it, about positions."""
+    """One judge output: its text and its verdict, about positions. ``verdict_source``
+    says how the verdict was read: from the text, or as the judge's choice among the five
+    markers, whose log-probabilities (in ``Verdict`` order) are ``choice_logprobs``."""
 
     text: str
     verdict: Verdict | None
     truncated: bool = False  # the judge prompt was cut to fit the judge's context
     hit_token_limit: bool = False  # the judge was still writing when max_tokens ran out
+    verdict_source: VerdictMode = VerdictMode.TEXT
+    choice_logprobs: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,11 @@ class JudgedPair:
     judge: str
     forward: Judgment
     backward: Judgment
+    template: TemplateRef | None = None
+
+    @property
+    def verdict_source(self) -> VerdictMode:
+        return self.forward.verdict_source
 
     @property
     def outcome(self) -> PairOutcome:
@@ -138,22 +156,38 @@ def judged_pair_to_json(pair: JudgedPair) -> dict[str, Any]:
         "forward": _judgment_json(pair.forward),
         "backward": _judgment_json(pair.backward),
         "outcome": pair.outcome.value,
+        "template": None if pair.template is None else asdict(pair.template),
     }
 
 
 def _judgment_json(judgment: Judgment) -> dict[str, Any]:
     verdict = None if judgment.verdict is None else judgment.verdict.value
-    return {
+    row: dict[str, Any] = {
         "text": judgment.text,
         "verdict": verdict,
+        "verdict_source": judgment.verdict_source.value,
         "truncated": judgment.truncated,
         "hit_token_limit": judgment.hit_token_limit,
+    }
+    if judgment.verdict_source is VerdictMode.CHOICE:
+        row["choice_logprobs"] = choice_logprobs_json(judgment.choice_logprobs)
+    return row
+
+
+def choice_logprobs_json(logprobs: tuple[float, ...]) -> dict[str, float | None] | None:
+    """``{"A>>B": logprob, ...}``; None when there are none (a NaN is JSON's null)."""
+    if not logprobs:
+        return None
+    return {
+        verdict.value: None if math.isnan(value) else value
+        for verdict, value in zip(Verdict, logprobs, strict=True)
     }
 
 
 def judged_pair_from_json(row: dict[str, Any], where: str = "judgments") -> JudgedPair:
     """A judged pair from ``judged_pair_to_json``'s dict; verdicts are re-read from the
-    judge's text, so a file edited by hand cannot claim a verdict the text does not give."""
+    judge's text (or, for choice verdicts, from the five log-probabilities), so a file
+    edited by hand cannot claim a verdict its evidence does not give."""
     try:
         fields = dict(row["item"])
         for key in ("questions", "answers_a", "answers_b", "references"):
@@ -164,6 +198,7 @@ def judged_pair_from_json(row: dict[str, Any], where: str = "judgments") -> Judg
             judge=str(row["judge"]),
             forward=_judgment_from(row["forward"]),
             backward=_judgment_from(row["backward"]),
+            template=None if row.get("template") is None else TemplateRef(**row["template"]),
         )
     except (KeyError, TypeError, ValueError, ConfigError) as error:
         raise DataError(
@@ -174,9 +209,25 @@ def judged_pair_from_json(row: dict[str, Any], where: str = "judgments") -> Judg
 
 def _judgment_from(row: dict[str, Any]) -> Judgment:
     text = str(row["text"])
+    source = VerdictMode(row.get("verdict_source", VerdictMode.TEXT))
+    logprobs: tuple[float, ...] = ()
+    if source is VerdictMode.CHOICE:
+        logprobs = choice_logprobs_from(row.get("choice_logprobs"))
+    verdict = choose_verdict(logprobs) if source is VerdictMode.CHOICE else parse_verdict(text)
     return Judgment(
         text,
-        parse_verdict(text),
+        verdict,
         bool(row.get("truncated", False)),
         bool(row.get("hit_token_limit", False)),
+        source,
+        logprobs,
     )
+
+
+def choice_logprobs_from(value: Any) -> tuple[float, ...]:
+    """The log-probabilities of ``choice_logprobs_json``, in ``Verdict`` order (null: NaN)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or set(value) != {v.value for v in Verdict}:
+        raise ValueError(f"choice_logprobs must name each of {', '.join(Verdict)}")
+    return tuple(math.nan if value[v] is None else float(value[v]) for v in Verdict)

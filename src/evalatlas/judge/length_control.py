@@ -32,7 +32,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from evalatlas.errors import ConfigError
-from evalatlas.judge.audit import answer_length
+from evalatlas.judge.evidence import answer_length
 from evalatlas.judge.items import JudgedPair
 from evalatlas.judge.verdicts import InconsistentPolicy, counted_outcome
 from evalatlas.ratings import Outcome

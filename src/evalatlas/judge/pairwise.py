@@ -7,7 +7,12 @@
 
 Every item is judged twice: forward (model A shown first) and backward (model B first).
 All forward judgments go to the model in one ``Model.run`` call, then all backward ones,
-so the backend batches them. A multi-turn item uses the multi-turn template and judges
+so the backend batches them. With ``JudgeConfig(verdict="choice")`` the verdicts are then
+scored as the judge's choice among the five markers after its reasoning (``choice``), in
+one more call; the judge needs log-likelihood scoring and its chat as text (``chat_text``):
+
+    judge = PairwiseJudge(model, config=JudgeConfig(verdict="choice"), chat_text=render)
+ A multi-turn item uses the multi-turn template and judges
 its last turn with the earlier turns as context; an item with reference answers uses the
 reference-guided template.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalatlas.errors import ConfigError
+from evalatlas.errors import ConfigError, UnsupportedRequestError
 from evalatlas.judge.calls import (
     JudgeConfig,
     check_unique_ids,
@@ -24,10 +29,23 @@ from evalatlas.judge.calls import (
     judge_identity,
     judge_request,
 )
+from evalatlas.judge.choice import (
+    CONTINUATIONS,
+    ChatText,
+    ChoiceScore,
+    choice_context,
+    score_choices,
+)
 from evalatlas.judge.fencing import fence, fenced_transcript
 from evalatlas.judge.items import JudgedPair, Judgment, PairwiseItem
-from evalatlas.judge.templates import PAIRWISE_TEMPLATES, JudgeTemplate, TemplateKind, TemplateSet
-from evalatlas.judge.verdicts import parse_verdict
+from evalatlas.judge.templates import (
+    CHOICE_CUE,
+    PAIRWISE_TEMPLATES,
+    JudgeTemplate,
+    TemplateKind,
+    TemplateSet,
+)
+from evalatlas.judge.verdicts import VerdictMode, choose_verdict, parse_verdict
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import GenerateRequest, Generation, RequestKind
@@ -39,14 +57,30 @@ class PairwiseJudge:
         model: Model,
         templates: TemplateSet = PAIRWISE_TEMPLATES,
         config: JudgeConfig | None = None,
+        chat_text: ChatText | None = None,
     ) -> None:
         for template in templates.all():
             if template.kind is not TemplateKind.PAIRWISE:
                 raise ConfigError(f"judge template {template.name!r} is not a pairwise template")
+        self.config = config or JudgeConfig()
         model.check_kinds([RequestKind.GENERATE])
+        if self.choosing:
+            _check_choice_support(model, chat_text)
+            templates = templates.as_choice()
         self.model = model
         self.templates = templates
-        self.config = config or JudgeConfig()
+        self.chat_text = chat_text
+
+    @property
+    def choosing(self) -> bool:
+        """True when verdicts are the judge's choice among the markers, not its text."""
+        return self.config.verdict is VerdictMode.CHOICE
+
+    def planned_requests(self, items: Sequence[PairwiseItem]) -> int:
+        """Requests ``judge(items)`` sends: two generations per item, and in choice mode
+        five scorings per generation (what a progress bar counts)."""
+        per_item = 2 + (2 * len(CONTINUATIONS) if self.choosing else 0)
+        return per_item * len(items)
 
     def template_for(self, item: PairwiseItem) -> JudgeTemplate:
         return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))
@@ -60,21 +94,45 @@ class PairwiseJudge:
     ) -> list[JudgedPair]:
         """Judge every item in both orders; one result per item, in order."""
         check_unique_ids([item.pair_id for item in items])
-        forward = generate_all(
-            self.model,
-            [self._request(item, swapped=False) for item in items],
-            self.config,
-            progress,
-        )
-        backward = generate_all(
-            self.model,
-            [self._request(item, swapped=True) for item in items],
-            self.config,
-            progress,
-        )
+        requests = [self._request(item, swapped=False) for item in items]
+        requests += [self._request(item, swapped=True) for item in items]
+        generations = generate_all(self.model, requests[: len(items)], self.config, progress)
+        generations += generate_all(self.model, requests[len(items) :], self.config, progress)
+        if self.choosing:
+            judgments = self._choices(items, requests, generations, progress)
+        else:
+            judgments = [_judgment(generation) for generation in generations]
         return [
-            JudgedPair(item, self.identity(item), _judgment(ahead), _judgment(behind))
-            for item, ahead, behind in zip(items, forward, backward, strict=True)
+            JudgedPair(
+                item,
+                self.identity(item),
+                judgments[index],
+                judgments[len(items) + index],
+                self.template_for(item).ref,
+            )
+            for index, item in enumerate(items)
+        ]
+
+    def _choices(
+        self,
+        items: Sequence[PairwiseItem],
+        requests: Sequence[GenerateRequest],
+        generations: Sequence[Generation],
+        progress: ProgressCallback | None,
+    ) -> list[Judgment]:
+        """Choice judgments of every generation (forward ones, then backward ones)."""
+        chat_text = self.chat_text
+        if chat_text is None:  # refused in __init__; kept for the type checker
+            raise ConfigError("choice verdicts need the judge's chat as text")
+        cues = [self.template_for(item).verdict_cue or CHOICE_CUE for item in items] * 2
+        contexts = [
+            (request.sample_id, choice_context(request, generation.text, cue, chat_text))
+            for request, generation, cue in zip(requests, generations, cues, strict=True)
+        ]
+        scores = score_choices(self.model, contexts, self.config, progress)
+        return [
+            _choice_judgment(generation, score)
+            for generation, score in zip(generations, scores, strict=True)
         ]
 
     def _request(self, item: PairwiseItem, *, swapped: bool) -> GenerateRequest:
@@ -113,6 +171,33 @@ def pairwise_fields(item: PairwiseItem, *, swapped: bool) -> dict[str, str]:
     if item.references:
         fields["reference"] = fence("Reference Answer", item.references[-1])
     return fields
+
+
+def _check_choice_support(model: Model, chat_text: ChatText | None) -> None:
+    """Choice verdicts need log-likelihoods and the judge's chat as text: refused before
+    any work otherwise."""
+    try:
+        model.check_kinds([RequestKind.LOGLIKELIHOOD])
+    except UnsupportedRequestError as error:
+        raise UnsupportedRequestError(
+            f"choice verdicts are scored by log-likelihood: {error}"
+        ) from None
+    if chat_text is None:
+        raise ConfigError(
+            f"choice verdicts of judge {model.info.reference!r} need its chat as text: pass "
+            "chat_text (its chat template's render)"
+        )
+
+
+def _choice_judgment(generation: Generation, score: ChoiceScore) -> Judgment:
+    return Judgment(
+        generation.text,
+        choose_verdict(score.logprobs),
+        generation.truncated or score.truncated,
+        generation.finish_reason == "length",
+        VerdictMode.CHOICE,
+        score.logprobs,
+    )
 
 
 def _judgment(generation: Generation) -> Judgment:

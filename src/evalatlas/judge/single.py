@@ -27,7 +27,7 @@ from evalatlas.judge.calls import (
 from evalatlas.judge.fencing import fence, fenced_transcript
 from evalatlas.judge.items import GradedAnswer, SingleItem
 from evalatlas.judge.templates import SINGLE_TEMPLATES, JudgeTemplate, TemplateKind, TemplateSet
-from evalatlas.judge.verdicts import parse_rating
+from evalatlas.judge.verdicts import VerdictMode, parse_rating
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import RequestKind
@@ -45,10 +45,14 @@ class SingleJudge:
         for template in templates.all():
             if template.kind is not TemplateKind.SINGLE:
                 raise ConfigError(f"judge template {template.name!r} is not a grading template")
+        self.config = config or JudgeConfig()
+        if self.config.verdict is not VerdictMode.TEXT:
+            raise ConfigError(
+                "choice verdicts are for pairwise judges: a grading judge writes its rating"
+            )
         model.check_kinds([RequestKind.GENERATE])
         self.model = model
         self.templates = templates
-        self.config = config or JudgeConfig()
 
     def template_for(self, item: SingleItem) -> JudgeTemplate:
         return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))

@@ -8,7 +8,10 @@ then holds the whole conversation. Placeholders are filled in one pass, so text 
 answer that looks like a placeholder is never expanded.
 
 Changing any character of a template changes its hash, and so the judge identity that its
-votes carry (``judge:<model>@<name>:<hash8>``).
+votes carry (``judge:<model>@<name>:<hash8>``). A choice template (``as_choice``) is the
+same prompt plus the ``verdict_cue`` that follows the judge's reasoning when its verdict is
+scored as a constrained choice: its own name and hash, so choice verdicts and written ones
+never share a voter.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class TemplateKind(StrEnum):
     SINGLE = "single"
 
 
+CHOICE_CUE = "\n\nFinal verdict: [["
+CHOICE_SUFFIX = "-choice"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ANSWER_FIELDS = {TemplateKind.PAIRWISE: ("answer_a", "answer_b"), TemplateKind.SINGLE: ("answer",)}
 
@@ -45,9 +50,14 @@ class JudgeTemplate(BaseModel):
     with_reference: bool = False
     system_prompt: str
     user_template: str
+    # Set on choice templates only: the text after the judge's reasoning whose five
+    # continuations (``A>>B]]`` ... ``B>>A]]``) are scored.
+    verdict_cue: str | None = None
 
     @model_validator(mode="after")
     def _check_placeholders(self) -> JudgeTemplate:
+        if self.verdict_cue is not None and self.kind is not TemplateKind.PAIRWISE:
+            raise ConfigError(f"judge template {self.name!r}: a verdict_cue needs a pairwise kind")
         used = set(_PLACEHOLDER.findall(self.user_template))
         required = set(_ANSWER_FIELDS[self.kind])
         if self.with_reference:
@@ -70,8 +80,12 @@ class JudgeTemplate(BaseModel):
 
     @property
     def sha256(self) -> str:
-        """Hex sha256 of the canonical JSON of every field."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """Hex sha256 of the canonical JSON of every field (an unset ``verdict_cue`` is left
+        out, so templates written before it keep their hash)."""
+        fields = self.model_dump(mode="json")
+        if fields["verdict_cue"] is None:
+            del fields["verdict_cue"]
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @property
@@ -79,12 +93,34 @@ class JudgeTemplate(BaseModel):
         """``name:hash8``, as judge voters name the template."""
         return f"{self.name}:{self.sha256[:8]}"
 
+    @property
+    def ref(self) -> TemplateRef:
+        return TemplateRef(self.name, self.version, self.sha256)
+
+    def as_choice(self, cue: str = CHOICE_CUE) -> JudgeTemplate:
+        """This pairwise template for choice verdicts: the same prompt, ``cue`` after the
+        reasoning, ``-choice`` after its name."""
+        if self.verdict_cue is not None:
+            return self
+        return self.model_validate(
+            self.model_dump() | {"name": self.name + CHOICE_SUFFIX, "verdict_cue": cue}
+        )
+
     def render(self, fields: dict[str, str]) -> str:
         """The user message with every placeholder replaced in one pass."""
         missing = sorted(set(_PLACEHOLDER.findall(self.user_template)) - set(fields))
         if missing:
             raise ConfigError(f"judge template {self.name!r}: no value for {', '.join(missing)}")
         return _PLACEHOLDER.sub(lambda match: fields[match.group(1)], self.user_template)
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """What a stored verdict keeps of its template: name, version and sha256."""
+
+    name: str
+    version: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,15 @@ class TemplateSet:
 
     def all(self) -> tuple[JudgeTemplate, ...]:
         return (self.plain, self.multi_turn, self.reference, self.reference_multi_turn)
+
+    def as_choice(self) -> TemplateSet:
+        """Every template of the set for choice verdicts (``JudgeTemplate.as_choice``)."""
+        return TemplateSet(
+            self.plain.as_choice(),
+            self.multi_turn.as_choice(),
+            self.reference.as_choice(),
+            self.reference_multi_turn.as_choice(),
+        )
 
 
 _IMPARTIAL = (

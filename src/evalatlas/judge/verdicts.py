@@ -7,6 +7,11 @@ marker in the judge's output wins: a judge may quote or weigh options before dec
 Output with no valid marker is unparsed, and the item it judged stays unscored: a verdict
 is never guessed.
 
+A judge too small to write a marker can be asked for its verdict as a constrained choice
+instead (``VerdictMode.CHOICE``, see ``choice``): after its reasoning, the five markers are
+scored by log-likelihood and the most likely one is the judge's answer. Each judgment
+records which way its verdict was read (``verdict_source``); the two are never mixed.
+
 Every pair is judged twice, once in each order. Each verdict is read from model A's side;
 when both orders name the same winner (or both a tie) the pair has that outcome; when
 they disagree it is INCONSISTENT, counted as a tie or dropped (``InconsistentPolicy``).
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 from evalatlas.ratings import Outcome
@@ -44,6 +50,15 @@ class Verdict(StrEnum):
         return _BY_SCORE[-self.score]
 
 
+class VerdictMode(StrEnum):
+    """How a pairwise verdict is read: the last marker the judge wrote (``text``), or the
+    judge's own choice among the five markers, scored by log-likelihood after its
+    reasoning (``choice``)."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+
+
 _SCORES = {
     Verdict.A_MUCH_BETTER: 2,
     Verdict.A_BETTER: 1,
@@ -68,6 +83,19 @@ def parse_verdict(text: str) -> Verdict | None:
         score = _RELATION_SCORE[relation]
         return _BY_SCORE[score if left == "A" else -score]
     return None
+
+
+def choose_verdict(logprobs: Sequence[float]) -> Verdict | None:
+    """The most likely verdict given one log-probability per ``Verdict`` (in the enum's
+    order); None when any is not a finite number, the count is wrong or two tie for the
+    top: the judge made no choice, and none is guessed for it."""
+    verdicts = list(Verdict)
+    if len(logprobs) != len(verdicts) or not all(math.isfinite(v) for v in logprobs):
+        return None
+    top = max(logprobs)
+    if list(logprobs).count(top) > 1:
+        return None
+    return verdicts[list(logprobs).index(top)]
 
 
 def parse_rating(text: str) -> float | None:

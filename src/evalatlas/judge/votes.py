@@ -5,10 +5,11 @@
     table = judge_battle_table(judged_pairs)       # or rate straight away
     ratings = rate_battles(table, seed=0)
 
-A counted pair becomes one battle (source JUDGE, its judged turn's prompt and answers) and
-one vote (source JUDGE, voter ``judge:<model>@<template>:<hash8>``): strong and plain wins
-both vote A or B. Unscored pairs are not votes; inconsistent pairs vote TIE or are left
-out, as the ``InconsistentPolicy`` says.
+A counted pair becomes one battle (source JUDGE, its judged turn's prompt and answers,
+and their style counts for style-controlled ratings) and one vote (source JUDGE, voter
+``judge:<model>@<template>:<hash8>``, and how the verdict was reached in its details, see
+``stored``): strong and plain wins both vote A or B. Unscored pairs are not votes;
+inconsistent pairs vote TIE or are left out, as the ``InconsistentPolicy`` says.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import json
 from collections.abc import Sequence
 
 from evalatlas.judge.items import JudgedPair
+from evalatlas.judge.stored import vote_details
 from evalatlas.judge.verdicts import InconsistentPolicy, counted_outcome
 from evalatlas.ratings import BattleTable, Outcome
+from evalatlas.ratings.style_counts import style_counts
 from evalatlas.store.arena import BattleSource, NewBattle, VoteRequest, VoteSource
 
 
@@ -62,9 +65,13 @@ def judge_votes(
             answer_b=item.answer_b,
             category=item.category,
             turn=item.turn,
+            style_a=style_counts(item.answer_a),
+            style_b=style_counts(item.answer_b),
         )
         battles.append(battle)
-        votes.append(VoteRequest(battle.id, outcome.value, pair.judge, VoteSource.JUDGE))
+        votes.append(
+            VoteRequest(battle.id, outcome.value, pair.judge, VoteSource.JUDGE, vote_details(pair))
+        )
     return battles, votes
 
 

@@ -5,7 +5,9 @@ Each battle has at most one vote (a unique key on ``battle_id``): submitting the
 again returns the stored one, a different vote on a decided battle is refused. Votes are
 written in batches (``record_votes``) by the arena's one writer, each batch in one
 transaction, and every vote is checked against the voter's rate limit and daily cap inside
-that transaction, so concurrent requests cannot slip past them together.
+that transaction, so concurrent requests cannot slip past them together. A vote may carry
+``details`` (JSON): a judge's vote keeps there how it was reached (both orders' verdicts,
+the template, the answers' lengths), so its bias audit can be recomputed from the store.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Vote(BaseModel):
     source: VoteSource
     created_at: datetime
     excluded_reason: str | None = None
+    details: dict[str, Any] | None = None
 
 
 Battle.model_rebuild()
@@ -96,6 +99,7 @@ class VoteRequest:
     outcome: str
     voter: str
     source: VoteSource = VoteSource.HUMAN
+    details: dict[str, Any] | None = None  # how the vote was reached (judge votes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ class DecidedBattle:
     category: str | None
     style_a: dict[str, float] | None
     style_b: dict[str, float] | None
+    details: dict[str, Any] | None = None  # the vote's details
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +214,7 @@ class ArenaRecords(StoreSection):
                 arena_battles.c.category,
                 arena_battles.c.style_a,
                 arena_battles.c.style_b,
+                arena_votes.c.details,
             )
             .join(arena_votes, arena_votes.c.battle_id == arena_battles.c.id)
             .order_by(arena_votes.c.id)
@@ -220,7 +226,8 @@ class ArenaRecords(StoreSection):
         with self._read() as conn:
             rows = conn.execute(query).all()
         for row in rows:
-            yield DecidedBattle(*row)
+            # The fields in the order selected (a plain tuple: this runs once per vote).
+            yield DecidedBattle(*tuple(row))
 
     def categories(self) -> list[str]:
         """Categories of voted battles, sorted."""
@@ -431,4 +438,5 @@ def _vote_row(request: VoteRequest, now: datetime, leak: str | None) -> dict[str
         "source": request.source.value,
         "created_at": now,
         "excluded_reason": None if leak is None else f"identity revealed: {leak}",
+        "details": request.details,
     }

@@ -286,6 +286,14 @@ def create_arena_tables(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def record_vote_details(conn: Connection) -> None:
+    """Version 10: a vote's details (JSON), such as how a judge reached its verdict in
+    each order, so its bias audit can be recomputed from the store. Votes stored before it
+    have none (NULL)."""
+    json_type = PortableJSON().compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE arena_votes ADD COLUMN details {json_type}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -296,6 +304,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     create_moderation_tables,
     index_runs_by_status_and_finish_time,
     create_arena_tables,
+    record_vote_details,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

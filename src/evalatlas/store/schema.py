@@ -206,6 +206,7 @@ arena_votes = Table(
     Column("source", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("excluded_reason", Text, nullable=True),
+    Column("details", PortableJSON, nullable=True),
     UniqueConstraint("battle_id", name="uq_arena_votes_battle"),
     Index("ix_arena_votes_voter_time", "voter", "created_at"),
 )
