@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from evalatlas.errors import UnsupportedRequestError
 from evalatlas.models import Model
 from evalatlas.models.base import ModelInfo
 from evalatlas.requests import (
@@ -57,7 +58,9 @@ class ScriptedJudge:
     def loglikelihood_rolling(
         self, requests: Sequence[RollingLoglikelihoodRequest]
     ) -> list[LoglikelihoodResult]:
-        raise NotImplementedError
+        # Never reached: ``supported_kinds`` leaves rolling requests out, so the facade
+        # refuses them when the run is planned.
+        raise UnsupportedRequestError("the scripted judge scores no rolling log-likelihoods")
 
     def generate(self, requests: Sequence[GenerateRequest]) -> list[Generation]:
         self.batches.append(list(requests))

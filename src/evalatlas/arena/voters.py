@@ -21,6 +21,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from evalatlas.ratings import BattleTable, Matchups, fit_logits
+from evalatlas.scoring.paired import holm_adjust
 from evalatlas.store import DecidedBattle
 
 MIN_VOTES = 10
@@ -63,7 +64,7 @@ def voter_reports(
         _test_voter(battles, voter, decisive[voter], crowd.strengths_without(by_voter[voter]))
         for voter in tested
     ]
-    adjusted = _holm([report.p_value for report in raw])
+    adjusted = holm_adjust([report.p_value for report in raw])
     reports = [
         VoterReport(**{**vars(report), "p_adjusted": p, "flagged": p < alpha})
         for report, p in zip(raw, adjusted, strict=True)
@@ -128,14 +129,3 @@ def _test_voter(
         p_adjusted=1.0,
         flagged=False,
     )
-
-
-def _holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjustment, monotone and capped at 1."""
-    order = np.argsort(p_values)
-    adjusted = np.empty(len(p_values))
-    running = 0.0
-    for position, index in enumerate(order):
-        running = max(running, min(1.0, (len(p_values) - position) * p_values[index]))
-        adjusted[index] = running
-    return [float(value) for value in adjusted]

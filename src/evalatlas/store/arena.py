@@ -183,7 +183,7 @@ class ArenaRecords(StoreSection):
             )
             if row is None:
                 raise UnknownBattle(f"arena: no battle has id {battle_id!r}; start a new battle")
-            vote = _vote_of(conn, battle_id)
+            vote = _votes_of(conn, [battle_id]).get(battle_id)
         return Battle(**dict(row), vote=vote)
 
     def record_votes(
@@ -413,15 +413,6 @@ def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
         rows = conn.execute(select(arena_battles.c.id).where(arena_battles.c.id.in_(chunk)))
         found.update(str(value) for value in rows.scalars())
     return found
-
-
-def _vote_of(conn: Connection, battle_id: str) -> Vote | None:
-    row = (
-        conn.execute(select(arena_votes).where(arena_votes.c.battle_id == battle_id))
-        .mappings()
-        .first()
-    )
-    return None if row is None else Vote(**row)
 
 
 def _battle_row(battle: NewBattle, now: datetime) -> dict[str, Any]:
