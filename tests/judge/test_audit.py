@@ -17,8 +17,9 @@ from evalatlas.judge import (
     audit_judge,
     cohen_kappa,
 )
-from evalatlas.judge.audit import human_agreement
+from evalatlas.judge.audit import clustered_proportion, human_agreement
 from evalatlas.ratings import BattleTable, Outcome
+from evalatlas.scoring.intervals import wilson_interval
 
 JUDGE = "judge:test@pairwise:00000000"
 
@@ -70,13 +71,41 @@ def test_planted_position_bias_is_found() -> None:
     # P(first wins) = 0.4 + 0.6 * 0.5 = 0.7 in expectation.
     assert first.ci_low > 0.5
     assert first.ci_low < 0.7 < first.ci_high
-    assert first.n == 600 and first.method == "wilson"
+    assert first.n == 600 and first.method == "wilson-clustered"
     consistency = audit.position_consistency
     assert consistency.n == 300
     # Both orders truthful: .36; exactly one captured by position and it happens to name
     # the true winner: .24 * .6 (alpha shown first) + .24 * .4; both captured: never.
     assert consistency.ci_low < 0.36 + 0.24 * 0.6 + 0.24 * 0.4 < consistency.ci_high
     assert audit.inconsistent == 300 - round(consistency.value * 300)
+
+
+def test_judgments_of_one_pair_are_not_counted_as_independent() -> None:
+    # Always the first answer: 20 judgments, but they are 10 pairs' worth of evidence.
+    always_first = [pair(f"p{i}", Verdict.A_BETTER, Verdict.A_BETTER) for i in range(10)]
+    first = audit_judge(always_first).first_position_win_rate
+    assert (first.value, first.n) == (1.0, 20)
+    assert first.ci_low == pytest.approx(wilson_interval(10, 10)[0])
+    assert first.ci_low < wilson_interval(20, 20)[0]
+
+
+def test_clustered_interval_follows_the_design_effect() -> None:
+    # Pairs whose two judgments always agree carry one judgment's information each...
+    agreeing = [(2, 2)] * 30 + [(0, 2)] * 30
+    clustered = clustered_proportion(agreeing, 0.95)
+    assert (clustered.value, clustered.n) == (0.5, 120)
+    assert clustered.ci_low == pytest.approx(wilson_interval(30, 60)[0])
+    # ...pairs split one-one are no worse than independent judgments, never better.
+    split = clustered_proportion([(1, 2)] * 60, 0.95)
+    assert split.ci_low == pytest.approx(wilson_interval(60, 120)[0])
+    # Independent judgments: a design effect near one.
+    rng = np.random.default_rng(3)
+    hits = rng.random((400, 2)) < 0.5
+    independent = clustered_proportion([(int(row.sum()), 2) for row in hits], 0.95)
+    binomial = wilson_interval(int(hits.sum()), 800)
+    assert independent.ci_high - independent.ci_low == pytest.approx(
+        binomial[1] - binomial[0], rel=0.15
+    )
 
 
 def test_a_fair_judge_shows_no_position_bias() -> None:
@@ -123,7 +152,8 @@ def test_length_bias_per_judgment_is_free_of_position_bias() -> None:
     longer += [pair("t", Verdict.TIE, Verdict.B_BETTER, answers=(long, short))]
     estimate = audit_judge(longer).longer_answer_judgment_win_rate
     assert (estimate.value, estimate.n) == (1.0, 12)
-    assert estimate.ci_low > 0.7
+    # Twelve judgments from seven pairs, all one way: worth six independent ones.
+    assert estimate.ci_low == pytest.approx(wilson_interval(6, 6)[0])
 
 
 def test_counts_of_unscored_and_inconsistent_pairs() -> None:

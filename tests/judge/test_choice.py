@@ -167,9 +167,9 @@ def test_choice_needs_the_chat_as_text() -> None:
         PairwiseJudge(model, config=CHOICE)
 
 
-def test_grading_judges_and_unknown_modes_are_refused() -> None:
+def test_choice_grading_needs_the_chat_as_text_and_unknown_modes_are_refused() -> None:
     model, _ = scripted_model(reasons, scores=follows_reasoning)
-    with pytest.raises(ConfigError, match="pairwise judges"):
+    with pytest.raises(ConfigError, match="chat_text"):
         SingleJudge(model, config=CHOICE)
     with pytest.raises(ConfigError, match="use one of text, choice"):
         JudgeConfig(verdict="vote")  # type: ignore[arg-type]

@@ -170,7 +170,7 @@ def test_pairwise_on_plain_answer_files(tmp_path: Path) -> None:
 
 
 def test_one_source_of_answers_is_required(recorded_judge: str) -> None:
-    with pytest.raises(ConfigError, match="either --answers"):
+    with pytest.raises(ConfigError, match="give one of --answers"):
         invoke("pairwise", "--judge", recorded_judge)
     with pytest.raises(ConfigError, match="--data-dir"):
         invoke("mt-bench", "--judge", recorded_judge, "--answers-of", "gpt-4")

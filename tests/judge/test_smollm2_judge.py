@@ -3,7 +3,8 @@
 A 135M model is far too small to judge well; the tests check that the pipeline runs on a
 real backend and records honestly what the judge said: each text verdict is re-read from
 the text it wrote, pairs without a verdict in both orders stay unscored and cast no vote;
-asked for its choice among the five markers instead, the judge answers every judgment.
+asked for its choice among the five markers (or, grading, among the ten ratings) instead,
+the judge answers every judgment.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from evalatlas.judge import (
     JudgeConfig,
     PairOutcome,
     PairwiseJudge,
+    SingleJudge,
     VerdictMode,
     audit_judge,
     choose_verdict,
@@ -25,8 +27,9 @@ from evalatlas.judge import (
     reconcile,
     stored_judges,
 )
-from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items
-from evalatlas.models import load_model
+from evalatlas.judge.choice import ChatText, choose_rating
+from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items, single_items
+from evalatlas.models import Model, load_model
 from evalatlas.prompts import ChatTemplate, Message
 from evalatlas.requests import ChatMessage
 from evalatlas.store import Store
@@ -37,6 +40,19 @@ pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.shared_data]
 # Short reasoning questions (judged against GPT-4's reference answers): small prompts.
 QUESTIONS = {"104", "107"}
 JUDGE = "bundled:smollm2-135m-instruct?n_threads=1&n_ctx=1024"
+
+
+def rendered_chat(model: Model) -> ChatText:
+    """The judge's conversation in its own chat template, as its backend renders it."""
+    info = model.info
+    assert info.chat_template is not None
+    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
+
+    def chat_text(messages: Sequence[ChatMessage]) -> str:
+        chat: list[Message] = [{"role": m.role, "content": m.content} for m in messages]
+        return template.render(chat, add_generation_prompt=True)
+
+    return chat_text
 
 
 def test_smollm2_judges_real_mt_bench_pairs(shared_data: Path, tmp_path: Path) -> None:
@@ -83,17 +99,9 @@ def test_smollm2_gives_a_choice_verdict_for_every_pair_in_both_orders(
     bench = load_mt_bench(shared_data / "mt_bench", models=["gpt-4", "alpaca-13b"])
     answers = (("gpt-4", bench.answers_of("gpt-4")), ("alpaca-13b", bench.answers_of("alpaca-13b")))
     items = [i for i in pairwise_items(bench, answers, turns=(1,)) if i.question_id in QUESTIONS]
-    info = model.info
-    assert info.chat_template is not None
-    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
-
-    def chat_text(messages: Sequence[ChatMessage]) -> str:
-        chat: list[Message] = [{"role": m.role, "content": m.content} for m in messages]
-        return template.render(chat, add_generation_prompt=True)
-
     config = JudgeConfig(max_tokens=48, verdict=VerdictMode.CHOICE)
     try:
-        judge = PairwiseJudge(model, config=config, chat_text=chat_text)
+        judge = PairwiseJudge(model, config=config, chat_text=rendered_chat(model))
         pairs = judge.judge(items)
     finally:
         model.close()
@@ -117,3 +125,38 @@ def test_smollm2_gives_a_choice_verdict_for_every_pair_in_both_orders(
         (stored,) = stored_judges(store.arena().decided_battles())
     assert stored.verdict_source is VerdictMode.CHOICE and stored.without_details == 0
     assert audit_judge(stored.pairs).as_json() == audit_judge(pairs).as_json()
+
+
+def test_smollm2_gives_a_choice_rating_for_every_graded_answer(shared_data: Path) -> None:
+    """Grading, the same 135M judge seldom writes ``Rating: [[N]]``; asked for its choice
+    among the ten ratings after its reasoning, it rates every answer."""
+    # The bundled GGUF ships with the package (as in every real-model test): a model that
+    # fails to load is a failure, not a skip.
+    model = load_model(JUDGE)
+    bench = load_mt_bench(shared_data / "mt_bench", models=["gpt-4"])
+    items = [
+        i
+        for i in single_items(bench, "gpt-4", bench.answers_of("gpt-4"), turns=(1,))
+        if i.question_id in QUESTIONS
+    ]
+    assert len(items) == 2 and all(i.references for i in items)
+    choice = JudgeConfig(max_tokens=48, verdict=VerdictMode.CHOICE)
+    try:
+        judge = SingleJudge(model, config=choice, chat_text=rendered_chat(model))
+        grades = judge.grade(items)
+        assert model.usage.requests == judge.planned_requests(items) == 2 + 2 * 10
+        written = SingleJudge(model, config=JudgeConfig(max_tokens=48)).grade(items)
+    finally:
+        model.close()
+
+    for grade, text_grade in zip(grades, written, strict=True):
+        assert grade.judge.startswith(f"judge:{JUDGE}@single-reference-choice:")
+        assert grade.verdict_source is VerdictMode.CHOICE
+        assert grade.rating is not None  # every answer is rated
+        assert len(grade.choice_logprobs) == 10
+        assert all(value < 0 for value in grade.choice_logprobs)
+        assert grade.rating == choose_rating(grade.choice_logprobs)
+        # Text mode reads the same reasoning (one prompt, greedy) under its own identity.
+        assert text_grade.text == grade.text
+        assert text_grade.judge.startswith(f"judge:{JUDGE}@single-reference:")
+        assert text_grade.verdict_source is VerdictMode.TEXT

@@ -97,5 +97,8 @@ def test_a_choice_template_is_the_same_prompt_under_its_own_name_and_hash() -> N
     # The built-in templates keep the hashes their stored votes carry.
     assert PAIRWISE_TEMPLATES.plain.identity == "pairwise:f6c6b253"
     assert PAIRWISE_TEMPLATES.as_choice().plain.identity == "pairwise-choice:454ebec1"
-    with pytest.raises(ConfigError, match="verdict_cue needs a pairwise kind"):
-        SINGLE_TEMPLATES.plain.as_choice()
+    # A grading template's choice cue leads to a rating; its text template keeps its hash.
+    single_choice = SINGLE_TEMPLATES.plain.as_choice()
+    assert (single_choice.name, single_choice.verdict_cue) == ("single-choice", "\n\nRating: [[")
+    assert SINGLE_TEMPLATES.plain.identity == "single:fa99b348"
+    assert single_choice.identity == "single-choice:a6d7c466"

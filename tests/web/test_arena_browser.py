@@ -7,14 +7,13 @@ tests/arena), one of them with markup that must stay text."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 
 from .arena_workspace import fill_battle_log
-from .test_browser import Watched, browser, free_port, pytestmark, wait_until_serving, watched
+from .test_browser import Watched, browser, launched, pytestmark, watched
 
 __all__ = ["browser", "pytestmark", "watched"]  # fixtures and the Chromium skip, shared
 
@@ -49,21 +48,9 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 def arena_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("arena-browser") / "workspace"
     fill_battle_log(root, {CONTESTANTS[0]: 1.0, CONTESTANTS[1]: -0.5}, n_battles=80)
-    port = free_port()
     code = LAUNCHER.format(contestants=CONTESTANTS, hostile=HOSTILE)
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, str(root), str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process)
+    with launched(lambda port: [sys.executable, "-c", code, str(root), str(port)]) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_prompt_gets_two_blind_answers_and_a_vote_reveals_the_models(

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,15 +56,30 @@ def server(filled_workspace: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serving(workspace: Path) -> Iterator[str]:
+def serving(workspace: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """``evalatlas serve`` on a free port, as a separate process; its base URL."""
+
+    def command(port: int) -> list[str]:
+        serve = [sys.executable, "-m", "evalatlas", "serve", "--port", str(port)]
+        return [*serve, "--workspace", str(workspace)]
+
+    with launched(command, env) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def launched(
+    command: Callable[[int], list[str]], env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A web server started by ``command(port)`` on a free port; its base URL once it
+    answers. It is stopped on leaving."""
     port = free_port()
-    command = [sys.executable, "-m", "evalatlas", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--workspace", str(workspace)],
+        command(port),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=None if env is None else os.environ | env,
     )
     base = f"http://127.0.0.1:{port}"
     try:

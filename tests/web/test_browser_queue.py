@@ -4,7 +4,6 @@ through the admin API, seen (and toggled) on the page, its hostile text inert.""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,10 +15,9 @@ import pytest
 from .test_browser import (
     Watched,
     browser,
-    free_port,
     pytestmark,
     row_names,
-    wait_until_serving,
+    serving,
     watched,
 )
 from .workspace import fill_workspace
@@ -40,22 +38,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[str]:
     """``evalatlas serve`` with an admin token, on its own workspace."""
-    port = free_port()
-    command = [sys.executable, "-m", "evalatlas", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workspace", str(workspace)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ | {"EVALATLAS_ADMIN_TOKEN": TOKEN},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process)
+    with serving(workspace, {"EVALATLAS_ADMIN_TOKEN": TOKEN}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_submitted_model_goes_through_the_queue_onto_the_leaderboard(

@@ -30,7 +30,8 @@ DEFAULT_ROUNDS = 200
 @dataclass(frozen=True)
 class RatingOptions:
     """What to rate: ``n_rounds`` bootstrap rounds (seeded), with style control or not,
-    one category or all, without some voters, one vote source or all."""
+    one category or all, without some voters, one vote source or all, and only some
+    voters (``voters``: one judge's, say) or all."""
 
     n_rounds: int = DEFAULT_ROUNDS
     seed: int = 0
@@ -39,6 +40,16 @@ class RatingOptions:
     exclude_voters: frozenset[str] = field(default_factory=frozenset)
     source: str | None = None
     method: str = "bootstrap"
+    voters: frozenset[str] | None = None
+
+    def counts(self, battle: DecidedBattle) -> bool:
+        """Whether ``battle``'s vote is rated under these options (category aside: the
+        store selects it)."""
+        return (
+            battle.voter not in self.exclude_voters
+            and (self.source is None or battle.source == self.source)
+            and (self.voters is None or battle.voter in self.voters)
+        )
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,7 @@ class Standings:
 
 def select_battles(decided: Iterable[DecidedBattle], options: RatingOptions) -> list[DecidedBattle]:
     """The battles that count under ``options``."""
-    return [
-        battle
-        for battle in decided
-        if battle.voter not in options.exclude_voters
-        and (options.source is None or battle.source == options.source)
-    ]
+    return [battle for battle in decided if options.counts(battle)]
 
 
 def battle_table(battles: list[DecidedBattle], *, with_style: bool) -> BattleTable:

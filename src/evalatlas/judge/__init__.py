@@ -19,6 +19,9 @@ likely marker after its reasoning, scored by log-likelihood (``choice``), under 
 ``length_control`` gives win rates against a baseline with and without length control.
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from evalatlas.judge.audit import (
     AuditOptions,
     BiasAudit,
@@ -28,8 +31,6 @@ from evalatlas.judge.audit import (
     audit_judge,
     cohen_kappa,
 )
-from evalatlas.judge.calls import JudgeConfig, judge_identity
-from evalatlas.judge.choice import ChatText
 from evalatlas.judge.evidence import PairEvidence
 from evalatlas.judge.items import GradedAnswer, JudgedPair, Judgment, PairwiseItem, SingleItem
 from evalatlas.judge.length_control import (
@@ -39,8 +40,6 @@ from evalatlas.judge.length_control import (
     baseline_preferences,
     length_controlled_win_rates,
 )
-from evalatlas.judge.pairwise import PairwiseJudge
-from evalatlas.judge.single import SingleJudge, grade_summary
 from evalatlas.judge.stored import StoredJudge, stored_judges, vote_details
 from evalatlas.judge.templates import (
     PAIRWISE_TEMPLATES,
@@ -61,6 +60,31 @@ from evalatlas.judge.verdicts import (
     reconcile,
 )
 from evalatlas.judge.votes import judge_battle_table, judge_votes
+
+if TYPE_CHECKING:
+    from evalatlas.judge.calls import JudgeConfig, judge_identity
+    from evalatlas.judge.choice import ChatText
+    from evalatlas.judge.pairwise import PairwiseJudge
+    from evalatlas.judge.single import SingleJudge, grade_summary
+
+# The names that call models are imported on first use, so that reading stored verdicts
+# and auditing them (the web pages do) never loads the model layer.
+_CALLING_MODELS = {
+    "JudgeConfig": "evalatlas.judge.calls",
+    "judge_identity": "evalatlas.judge.calls",
+    "ChatText": "evalatlas.judge.choice",
+    "PairwiseJudge": "evalatlas.judge.pairwise",
+    "SingleJudge": "evalatlas.judge.single",
+    "grade_summary": "evalatlas.judge.single",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _CALLING_MODELS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalatlas.judge' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "PAIRWISE_TEMPLATES",

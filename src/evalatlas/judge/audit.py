@@ -4,7 +4,10 @@ evidence as stored with judge votes (``PairEvidence``), with numpy and scipy.
 
 Every number is an ``Estimate``: value, 95% interval, n, and the interval's method —
 Wilson for proportions, a seeded percentile bootstrap for Cohen's kappa and for
-differences of win rates.
+differences of win rates. Statistics over judgments count both orders of a pair, and
+those two judgments are not independent (a judge that always picks the first answer
+decides both at once): their Wilson interval uses the effective sample size, n over the
+pair-clustered design effect (``"wilson-clustered"``).
 
 - position consistency: share of pairs (both orders parsed) whose two orders agree;
 - first-position win rate: share of decisive judgments (either order) won by the answer
@@ -70,14 +73,43 @@ def position_consistency(pairs: Sequence[AuditedPair], confidence: float = 0.95)
 
 
 def first_position_win_rate(pairs: Sequence[AuditedPair], confidence: float = 0.95) -> Estimate:
-    """Share of decisive judgments (each order counts) won by the answer shown first."""
-    scores = [
-        verdict.score
-        for pair in as_evidence(pairs)
-        for verdict in pair.verdicts
-        if verdict is not None and verdict.score != 0
-    ]
-    return Estimate.proportion(sum(score > 0 for score in scores), len(scores), confidence)
+    """Share of decisive judgments (each order counts) won by the answer shown first,
+    with a pair-clustered interval."""
+    clusters = []
+    for pair in as_evidence(pairs):
+        scores = [v.score for v in pair.verdicts if v is not None and v.score != 0]
+        clusters.append((sum(score > 0 for score in scores), len(scores)))
+    return clustered_proportion(clusters, confidence)
+
+
+def clustered_proportion(clusters: Sequence[tuple[int, int]], confidence: float) -> Estimate:
+    """Successes over trials pooled from clusters of ``(successes, trials)``, with a
+    Wilson interval at the effective sample size ``n / design effect``.
+
+    The design effect is the cluster-robust variance of the pooled share over its
+    binomial variance, kept within [1, the largest cluster]: clustering never buys
+    precision here, and no cluster can count for more than one trial. When every trial
+    agrees (share 0 or 1) the data cannot tell independence from perfect correlation,
+    so the largest design effect is taken."""
+    successes = sum(hit for hit, _ in clusters)
+    n = sum(trials for _, trials in clusters)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0, "wilson-clustered")
+    share = successes / n
+    effective_n = n / _design_effect(clusters, share, n)
+    low, high = wilson_interval(share * effective_n, effective_n, confidence)
+    return Estimate(share, low, high, n, "wilson-clustered")
+
+
+def _design_effect(clusters: Sequence[tuple[int, int]], share: float, n: int) -> float:
+    used = [(hit, trials) for hit, trials in clusters if trials > 0]
+    largest = float(max(trials for _, trials in used))
+    if len(used) < 2 or share in (0.0, 1.0):
+        return largest
+    residuals = np.array([hit - share * trials for hit, trials in used], dtype=np.float64)
+    clustered_variance = len(used) / (len(used) - 1) * float(residuals @ residuals) / n**2
+    binomial_variance = share * (1.0 - share) / n
+    return min(max(clustered_variance / binomial_variance, 1.0), largest)
 
 
 def longer_answer_win_rate(
@@ -100,20 +132,22 @@ def longer_answer_judgment_win_rate(
     pairs: Sequence[AuditedPair], confidence: float = 0.95
 ) -> Estimate:
     """Share of decisive judgments (each order counts; answers of different length) that
-    favour the longer answer. The two judgments of a pair are counted as independent, as
-    for the first-position win rate."""
-    wins = total = 0
+    favour the longer answer, with a pair-clustered interval as for the first-position
+    win rate."""
+    clusters = []
     for pair in as_evidence(pairs):
         if pair.length_a == pair.length_b:
             continue
         a_longer = pair.length_a > pair.length_b
+        wins = total = 0
         for verdict, a_first in zip(pair.verdicts, (True, False), strict=True):
             if verdict is None or verdict.score == 0:
                 continue
             total += 1
             first_wins = verdict.score > 0
             wins += (first_wins == a_first) == a_longer  # the winner is model A == A longer
-    return Estimate.proportion(wins, total, confidence)
+        clusters.append((wins, total))
+    return clustered_proportion(clusters, confidence)
 
 
 def family_scores(table: BattleTable, family: Collection[str]) -> FloatArray:

@@ -23,8 +23,8 @@ from evalatlas.requests import ChatMessage, GenerateRequest, Generation
 class JudgeConfig:
     """How the judge generates and how its verdict is read. Greedy by default so a rerun
     gives the same verdicts; room for the reasoning that comes before the verdict.
-    ``verdict``: the marker the judge writes (``text``), or its choice among the five
-    markers scored after its reasoning (``choice``, pairwise judges only)."""
+    ``verdict``: the marker the judge writes (``text``), or its choice among the possible
+    markers (five verdicts, or ratings 1-10) scored after its reasoning (``choice``)."""
 
     max_tokens: int = 1024
     temperature: float = 0.0

@@ -140,12 +140,18 @@ class JudgedPair:
 
 @dataclass(frozen=True)
 class GradedAnswer:
+    """One graded answer: the judge's text and its rating (None: unscored). ``verdict_source``
+    says how the rating was read: written in the text, or the judge's choice among the ten
+    ratings, whose log-probabilities (ratings 1 to 10) are ``choice_logprobs``."""
+
     item: SingleItem
     judge: str
     text: str
     rating: float | None
     truncated: bool = False
     hit_token_limit: bool = False
+    verdict_source: VerdictMode = VerdictMode.TEXT
+    choice_logprobs: tuple[float, ...] = ()
 
 
 def judged_pair_to_json(pair: JudgedPair) -> dict[str, Any]:

@@ -1,14 +1,17 @@
 """MT-Bench: 80 two-turn questions in 8 categories, judged by a model.
 
     bench = load_mt_bench(Path("fastchat/llm_judge/data/mt_bench"))
-    answers = generate_answers(model, bench.questions[:3])        # or bench.answers["gpt-4"]
+    sampling = AnswerConfig(temperatures=AnswerTemperatures.MT_BENCH)  # FastChat's table
+    answers = generate_answers(model, bench.questions[:3], sampling)  # or bench.answers["gpt-4"]
     grades = SingleJudge(judge).grade(single_items(bench, "my-model", answers))
     pairs = PairwiseJudge(judge).judge(pairwise_items(bench, "gpt-4", "vicuna-13b-v1.3"))
 
 The directory has FastChat's layout: ``question.jsonl``, ``reference_answer/gpt-4.jsonl``
 and ``model_answer/<model>.jsonl`` (flattened names such as ``mt_bench__question.jsonl``
 are read too). As in MT-Bench, math, reasoning and coding questions are judged against
-GPT-4's reference answers; turn 2 is judged with turn 1 as context.
+GPT-4's reference answers; turn 2 is judged with turn 1 as context. Answers generated for
+comparison with published MT-Bench scores are sampled at FastChat's per-category
+temperatures (``answering.AnswerTemperatures.MT_BENCH``), each question with its own seed.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalatlas.errors import ConfigError, UnsupportedRequestError
+from evalatlas.errors import ConfigError
 from evalatlas.judge.calls import (
     JudgeConfig,
     check_unique_ids,
@@ -33,6 +33,7 @@ from evalatlas.judge.choice import (
     CONTINUATIONS,
     ChatText,
     ChoiceScore,
+    check_choice_support,
     choice_context,
     score_choices,
 )
@@ -65,7 +66,7 @@ class PairwiseJudge:
         self.config = config or JudgeConfig()
         model.check_kinds([RequestKind.GENERATE])
         if self.choosing:
-            _check_choice_support(model, chat_text)
+            check_choice_support(model, chat_text)
             templates = templates.as_choice()
         self.model = model
         self.templates = templates
@@ -171,22 +172,6 @@ def pairwise_fields(item: PairwiseItem, *, swapped: bool) -> dict[str, str]:
     if item.references:
         fields["reference"] = fence("Reference Answer", item.references[-1])
     return fields
-
-
-def _check_choice_support(model: Model, chat_text: ChatText | None) -> None:
-    """Choice verdicts need log-likelihoods and the judge's chat as text: refused before
-    any work otherwise."""
-    try:
-        model.check_kinds([RequestKind.LOGLIKELIHOOD])
-    except UnsupportedRequestError as error:
-        raise UnsupportedRequestError(
-            f"choice verdicts are scored by log-likelihood: {error}"
-        ) from None
-    if chat_text is None:
-        raise ConfigError(
-            f"choice verdicts of judge {model.info.reference!r} need its chat as text: pass "
-            "chat_text (its chat template's render)"
-        )
 
 
 def _choice_judgment(generation: Generation, score: ChoiceScore) -> Judgment:

@@ -8,13 +8,24 @@ An item with reference answers (MT-Bench's math, reasoning and coding questions)
 with the reference-guided template; a multi-turn item's last turn is graded with the
 earlier turns as context. A judge output without a valid rating leaves the answer
 unscored: counted in ``n_unscored``, never given a guessed rating.
+
+With ``JudgeConfig(verdict="choice")`` the rating is instead the judge's choice (see
+``choice``): after its reasoning (cut before the first ``[[``, and without a trailing
+``Rating:`` label, which the cue repeats) comes ``"\\n\\nRating: [["`` and the ten
+continuations ``1]]`` ... ``10]]`` are scored by log-likelihood; the most likely one is the
+rating, recorded with its ten log-probabilities. The judge needs log-likelihood scoring
+and its chat as text, and grades under the ``-choice`` templates (a voter of its own):
+
+    grader = SingleJudge(model, config=JudgeConfig(verdict="choice"), chat_text=render)
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from evalatlas.errors import ConfigError
 from evalatlas.judge.calls import (
@@ -24,15 +35,35 @@ from evalatlas.judge.calls import (
     judge_identity,
     judge_request,
 )
+from evalatlas.judge.choice import (
+    RATING_CONTINUATIONS,
+    ChatText,
+    ChoiceScore,
+    check_choice_support,
+    choice_context,
+    choose_rating,
+    reasoning_before_verdict,
+    score_choices,
+)
 from evalatlas.judge.fencing import fence, fenced_transcript
 from evalatlas.judge.items import GradedAnswer, SingleItem
-from evalatlas.judge.templates import SINGLE_TEMPLATES, JudgeTemplate, TemplateKind, TemplateSet
+from evalatlas.judge.templates import (
+    RATING_CUE,
+    SINGLE_TEMPLATES,
+    JudgeTemplate,
+    TemplateKind,
+    TemplateSet,
+)
 from evalatlas.judge.verdicts import VerdictMode, parse_rating
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
-from evalatlas.requests import RequestKind
+from evalatlas.requests import GenerateRequest, Generation, RequestKind
 from evalatlas.scoring import MetricValue
 from evalatlas.scoring.stats import mean_metric
+
+# The label a judge writes before its marker ("... Rating: [[7]]"); dropped from the
+# reasoning in choice mode, so the scored text does not read "Rating:\n\nRating: [[".
+_RATING_LABEL = re.compile(r"[\s*#]*rating[\s*]*:?[\s*]*$", re.IGNORECASE)
 
 
 class SingleJudge:
@@ -41,21 +72,36 @@ class SingleJudge:
         model: Model,
         templates: TemplateSet = SINGLE_TEMPLATES,
         config: JudgeConfig | None = None,
+        chat_text: ChatText | None = None,
     ) -> None:
         for template in templates.all():
             if template.kind is not TemplateKind.SINGLE:
                 raise ConfigError(f"judge template {template.name!r} is not a grading template")
         self.config = config or JudgeConfig()
-        if self.config.verdict is not VerdictMode.TEXT:
-            raise ConfigError(
-                "choice verdicts are for pairwise judges: a grading judge writes its rating"
-            )
         model.check_kinds([RequestKind.GENERATE])
+        if self.choosing:
+            check_choice_support(model, chat_text)
+            templates = templates.as_choice()
         self.model = model
         self.templates = templates
+        self.chat_text = chat_text
+
+    @property
+    def choosing(self) -> bool:
+        """True when ratings are the judge's choice among the ten, not its text."""
+        return self.config.verdict is VerdictMode.CHOICE
+
+    def planned_requests(self, items: Sequence[SingleItem]) -> int:
+        """Requests ``grade(items)`` sends: one generation per item, and in choice mode ten
+        scorings per item (what a progress bar counts)."""
+        return (1 + (len(RATING_CONTINUATIONS) if self.choosing else 0)) * len(items)
 
     def template_for(self, item: SingleItem) -> JudgeTemplate:
         return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))
+
+    def identity(self, item: SingleItem) -> str:
+        """The judge name its grade of the item carries (the mode is part of it)."""
+        return judge_identity(self.model, self.template_for(item))
 
     def grade(
         self, items: Sequence[SingleItem], progress: ProgressCallback | None = None
@@ -67,10 +113,12 @@ class SingleJudge:
             for item in items
         ]
         generations = generate_all(self.model, requests, self.config, progress)
+        if self.choosing:
+            return self._chosen(items, requests, generations, progress)
         return [
             GradedAnswer(
                 item,
-                judge_identity(self.model, self.template_for(item)),
+                self.identity(item),
                 generation.text,
                 parse_rating(generation.text),
                 generation.truncated,
@@ -78,6 +126,58 @@ class SingleJudge:
             )
             for item, generation in zip(items, generations, strict=True)
         ]
+
+    def _chosen(
+        self,
+        items: Sequence[SingleItem],
+        requests: Sequence[GenerateRequest],
+        generations: Sequence[Generation],
+        progress: ProgressCallback | None,
+    ) -> list[GradedAnswer]:
+        """Every item's rating as the judge's most likely of the ten after its reasoning."""
+        chat_text = self.chat_text
+        if chat_text is None:  # refused in __init__; kept for the type checker
+            raise ConfigError("choice ratings need the judge's chat as text")
+        contexts = [
+            (
+                request.sample_id,
+                choice_context(
+                    request,
+                    rating_reasoning(generation.text),
+                    self.template_for(item).verdict_cue or RATING_CUE,
+                    chat_text,
+                ),
+            )
+            for item, request, generation in zip(items, requests, generations, strict=True)
+        ]
+        scores = score_choices(
+            self.model, contexts, self.config, progress, continuations=RATING_CONTINUATIONS
+        )
+        return [
+            _chosen_grade(item, self.identity(item), generation, score)
+            for item, generation, score in zip(items, generations, scores, strict=True)
+        ]
+
+
+def rating_reasoning(text: str) -> str:
+    """A grading judge's reasoning before its rating: cut before the first ``[[`` it wrote,
+    without the ``Rating:`` label that led up to it."""
+    return _RATING_LABEL.sub("", reasoning_before_verdict(text))
+
+
+def _chosen_grade(
+    item: SingleItem, judge: str, generation: Generation, score: ChoiceScore
+) -> GradedAnswer:
+    return GradedAnswer(
+        item,
+        judge,
+        generation.text,
+        choose_rating(score.logprobs),
+        generation.truncated or score.truncated,
+        generation.finish_reason == "length",
+        VerdictMode.CHOICE,
+        score.logprobs,
+    )
 
 
 def single_fields(item: SingleItem) -> dict[str, str]:
@@ -125,3 +225,27 @@ def grade_summary(
             values = [math.nan if g.rating is None else g.rating for g in members]
             rows.append(GradeSummary(model, name, mean_metric(values, confidence=confidence)))
     return rows
+
+
+def graded_answer_json(grade: GradedAnswer) -> dict[str, Any]:
+    """A JSON-ready summary of one grade (the judge's text left out): which answer, its
+    rating and how it was read; for a chosen rating, the ten log-probabilities by rating
+    (a NaN is JSON's null)."""
+    row: dict[str, Any] = {
+        "item_id": grade.item.item_id,
+        "model": grade.item.model,
+        "question_id": grade.item.question_id,
+        "turn": grade.item.turn,
+        "category": grade.item.category,
+        "judge": grade.judge,
+        "rating": grade.rating,
+        "verdict_source": grade.verdict_source.value,
+        "truncated": grade.truncated,
+        "hit_token_limit": grade.hit_token_limit,
+    }
+    if grade.verdict_source is VerdictMode.CHOICE:
+        row["choice_logprobs"] = {
+            continuation.removesuffix("]]"): None if math.isnan(value) else value
+            for continuation, value in zip(RATING_CONTINUATIONS, grade.choice_logprobs, strict=True)
+        }
+    return row

@@ -85,11 +85,17 @@ class StoredJudge:
     verdict_source: VerdictMode
     voters: list[str] = field(default_factory=list)  # one per template used
     pairs: list[PairEvidence] = field(default_factory=list)
+    battle_ids: list[str] = field(default_factory=list)  # the battle of each of ``pairs``
     without_details: int = 0  # votes stored before details were kept: not in ``pairs``
 
     @property
     def votes(self) -> int:
         return len(self.pairs) + self.without_details
+
+    @property
+    def label(self) -> str:
+        """The judge's name with its verdict mode: ``judge:<reference> (text)``."""
+        return f"{self.name} ({self.verdict_source.value})"
 
 
 def stored_judges(battles: Iterable[DecidedBattle], judge: str | None = None) -> list[StoredJudge]:
@@ -113,6 +119,7 @@ def stored_judges(battles: Iterable[DecidedBattle], judge: str | None = None) ->
             group.without_details += 1
         else:
             group.pairs.append(evidence)
+            group.battle_ids.append(battle.battle_id)
     return [groups[key] for key in sorted(groups)]
 
 

@@ -9,9 +9,9 @@ answer that looks like a placeholder is never expanded.
 
 Changing any character of a template changes its hash, and so the judge identity that its
 votes carry (``judge:<model>@<name>:<hash8>``). A choice template (``as_choice``) is the
-same prompt plus the ``verdict_cue`` that follows the judge's reasoning when its verdict is
-scored as a constrained choice: its own name and hash, so choice verdicts and written ones
-never share a voter.
+same prompt plus the ``verdict_cue`` that follows the judge's reasoning when its verdict
+(pairwise) or rating (grading) is scored as a constrained choice: its own name and hash, so
+choice verdicts and written ones never share a voter.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class TemplateKind(StrEnum):
 
 
 CHOICE_CUE = "\n\nFinal verdict: [["
+RATING_CUE = "\n\nRating: [["
 CHOICE_SUFFIX = "-choice"
+_DEFAULT_CUES = {TemplateKind.PAIRWISE: CHOICE_CUE, TemplateKind.SINGLE: RATING_CUE}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _ANSWER_FIELDS = {TemplateKind.PAIRWISE: ("answer_a", "answer_b"), TemplateKind.SINGLE: ("answer",)}
 
@@ -50,14 +52,13 @@ class JudgeTemplate(BaseModel):
     with_reference: bool = False
     system_prompt: str
     user_template: str
-    # Set on choice templates only: the text after the judge's reasoning whose five
-    # continuations (``A>>B]]`` ... ``B>>A]]``) are scored.
+    # Set on choice templates only: the text after the judge's reasoning whose
+    # continuations are scored (pairwise: ``A>>B]]`` ... ``B>>A]]``; grading: ``1]]`` ...
+    # ``10]]``).
     verdict_cue: str | None = None
 
     @model_validator(mode="after")
     def _check_placeholders(self) -> JudgeTemplate:
-        if self.verdict_cue is not None and self.kind is not TemplateKind.PAIRWISE:
-            raise ConfigError(f"judge template {self.name!r}: a verdict_cue needs a pairwise kind")
         used = set(_PLACEHOLDER.findall(self.user_template))
         required = set(_ANSWER_FIELDS[self.kind])
         if self.with_reference:
@@ -97,13 +98,15 @@ class JudgeTemplate(BaseModel):
     def ref(self) -> TemplateRef:
         return TemplateRef(self.name, self.version, self.sha256)
 
-    def as_choice(self, cue: str = CHOICE_CUE) -> JudgeTemplate:
-        """This pairwise template for choice verdicts: the same prompt, ``cue`` after the
-        reasoning, ``-choice`` after its name."""
+    def as_choice(self, cue: str | None = None) -> JudgeTemplate:
+        """This template for choice verdicts: the same prompt, ``cue`` after the reasoning
+        (by default its kind's: ``CHOICE_CUE`` for a pairwise template, ``RATING_CUE`` for a
+        grading one), ``-choice`` after its name."""
         if self.verdict_cue is not None:
             return self
+        chosen_cue = cue if cue is not None else _DEFAULT_CUES[self.kind]
         return self.model_validate(
-            self.model_dump() | {"name": self.name + CHOICE_SUFFIX, "verdict_cue": cue}
+            self.model_dump() | {"name": self.name + CHOICE_SUFFIX, "verdict_cue": chosen_cue}
         )
 
     def render(self, fields: dict[str, str]) -> str:

@@ -51,9 +51,9 @@ class Verdict(StrEnum):
 
 
 class VerdictMode(StrEnum):
-    """How a pairwise verdict is read: the last marker the judge wrote (``text``), or the
-    judge's own choice among the five markers, scored by log-likelihood after its
-    reasoning (``choice``)."""
+    """How a verdict is read: the last marker the judge wrote (``text``), or the judge's
+    own choice among the possible markers (five pairwise verdicts, or ratings 1-10),
+    scored by log-likelihood after its reasoning (``choice``)."""
 
     TEXT = "text"
     CHOICE = "choice"

@@ -15,11 +15,13 @@
 - `pairwise_matrices`: battle counts, observed and predicted win rates per pair;
   `rate_by_category`: one table per category beside the overall one;
   `disconnected_groups`: the groups of models that battles link (a table warns when there
-  are several, as ratings across them are not comparable).
+  are several, as ratings across them are not comparable); `rank_agreement`: how alike two
+  sources of battles (people, a judge) rank the models they share, with an interval.
 
 Pure computation over numpy arrays: nothing here reads or writes files or the store.
 """
 
+from evalatlas.ratings.agreement import RankAgreement, rank_agreement
 from evalatlas.ratings.battles import (
     STYLE_FEATURES,
     BattleTable,
@@ -55,6 +57,7 @@ __all__ = [
     "Matchups",
     "Outcome",
     "PairMatrices",
+    "RankAgreement",
     "Rating",
     "RatingTable",
     "StyleCoefficient",
@@ -66,6 +69,7 @@ __all__ = [
     "fit_logits",
     "online_elo",
     "pairwise_matrices",
+    "rank_agreement",
     "rate_battles",
     "rate_by_category",
 ]

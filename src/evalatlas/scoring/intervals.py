@@ -23,8 +23,10 @@ def check_confidence(confidence: float) -> None:
         )
 
 
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for ``successes`` out of ``n``; ``(nan, nan)`` when n is 0."""
+def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for ``successes`` out of ``n``; ``(nan, nan)`` when n is 0.
+    Both may be fractional: an effective sample size (n over a design effect) and the
+    successes it implies."""
     check_confidence(confidence)
     if n == 0:
         return (math.nan, math.nan)

@@ -12,7 +12,7 @@ the template, the answers' lengths), so its bias audit can be recomputed from th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -185,6 +185,40 @@ class ArenaRecords(StoreSection):
                 raise UnknownBattle(f"arena: no battle has id {battle_id!r}; start a new battle")
             vote = _votes_of(conn, [battle_id]).get(battle_id)
         return Battle(**dict(row), vote=vote)
+
+    def battle_prompts(self, battle_ids: Collection[str]) -> dict[str, tuple[str, int | None]]:
+        """The prompt and turn of each stored battle among ``battle_ids``: what a judge's
+        votes and people's votes are matched on."""
+        ids = sorted(set(battle_ids))
+        columns = (arena_battles.c.id, arena_battles.c.prompt, arena_battles.c.turn)
+        prompts: dict[str, tuple[str, int | None]] = {}
+        with self._read() as conn:
+            for start in range(0, len(ids), ID_CHUNK):
+                chunk = ids[start : start + ID_CHUNK]
+                for battle_id, prompt, turn in conn.execute(
+                    select(*columns).where(arena_battles.c.id.in_(chunk))
+                ):
+                    prompts[battle_id] = (prompt, turn)
+        return prompts
+
+    def battles_with_answers(self, limit: int | None = None) -> list[Battle]:
+        """Battles people or imports brought (not a judge's own) whose two answers are both
+        stored, oldest first (then by id), each with its vote if it has one: what a judge
+        can judge."""
+        query = (
+            select(arena_battles)
+            .where(
+                arena_battles.c.source != BattleSource.JUDGE.value,
+                arena_battles.c.answer_a != "",
+                arena_battles.c.answer_b != "",
+            )
+            .order_by(arena_battles.c.created_at, arena_battles.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+            votes = _votes_of(conn, [row["id"] for row in rows])
+        return [Battle(**row, vote=votes.get(row["id"])) for row in rows]
 
     def record_votes(
         self, requests: Sequence[VoteRequest], limits: VoteLimits, now: datetime | None = None

@@ -26,6 +26,7 @@ from evalatlas.web import (
     routes_arena_ratings,
     routes_capabilities,
     routes_compare,
+    routes_judges,
     routes_leaderboard,
     routes_models,
     routes_plots,
@@ -44,6 +45,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 ROUTES = (
     routes_arena,
     routes_arena_ratings,
+    routes_judges,
     routes_leaderboard,
     routes_models,
     routes_samples,

@@ -56,9 +56,12 @@ class ArenaSnapshot:
             1
             for battle in self.counted
             if (options.category is None or battle.category == options.category)
-            and battle.voter not in options.exclude_voters
-            and (options.source is None or battle.source == options.source)
+            and options.counts(battle)
         )
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """A value derived from these votes: computed on first use, then kept."""
+        return self._once(key, compute)
 
     def _once(self, key: str, compute: Callable[[], T]) -> T:
         with self._lock:
