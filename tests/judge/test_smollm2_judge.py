@@ -43,7 +43,7 @@ JUDGE = "bundled:smollm2-135m-instruct?n_threads=1&n_ctx=1024"
 
 
 def rendered_chat(model: Model) -> ChatText:
-    """The judge's conversation in its own chat template, as its backend renders it."""
+    """The judge's conversation in the chat template of its metadata, rendered here."""
     info = model.info
     assert info.chat_template is not None
     template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
@@ -101,7 +101,12 @@ def test_smollm2_gives_a_choice_verdict_for_every_pair_in_both_orders(
     items = [i for i in pairwise_items(bench, answers, turns=(1,)) if i.question_id in QUESTIONS]
     config = JudgeConfig(max_tokens=48, verdict=VerdictMode.CHOICE)
     try:
-        judge = PairwiseJudge(model, config=config, chat_text=rendered_chat(model))
+        # The judge's chat is rendered by its own backend: the template of its metadata.
+        renderer = model.chat_renderer()
+        assert renderer is not None
+        asked = (ChatMessage("system", "Judge fairly."), ChatMessage("user", "A or B?"))
+        assert renderer(asked) == rendered_chat(model)(asked)
+        judge = PairwiseJudge(model, config=config)
         pairs = judge.judge(items)
     finally:
         model.close()
@@ -142,7 +147,7 @@ def test_smollm2_gives_a_choice_rating_for_every_graded_answer(shared_data: Path
     assert len(items) == 2 and all(i.references for i in items)
     choice = JudgeConfig(max_tokens=48, verdict=VerdictMode.CHOICE)
     try:
-        judge = SingleJudge(model, config=choice, chat_text=rendered_chat(model))
+        judge = SingleJudge(model, config=choice)
         grades = judge.grade(items)
         assert model.usage.requests == judge.planned_requests(items) == 2 + 2 * 10
         written = SingleJudge(model, config=JudgeConfig(max_tokens=48)).grade(items)

@@ -32,7 +32,6 @@ from evalatlas.cli.judge_shared import (
     Shown,
     StoreOption,
     VerdictOption,
-    chat_text_of,
     echo_json,
     interval_text,
     loaded,
@@ -219,7 +218,7 @@ def _grade(
     loading: Loading,
 ) -> list[GradedAnswer]:
     with loaded(reference, loading) as judge_model:
-        grader = SingleJudge(judge_model, config=config, chat_text=chat_text_of(judge_model))
+        grader = SingleJudge(judge_model, config=config)
         description = "grading"
         if grader.choosing:
             description += ", then scoring the ten ratings"

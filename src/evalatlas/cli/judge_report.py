@@ -14,7 +14,6 @@ from evalatlas.cli.display import number
 from evalatlas.cli.judge_shared import (
     Loading,
     Shown,
-    chat_text_of,
     echo_json,
     estimate_cells,
     interval_text,
@@ -47,7 +46,7 @@ def run_pairwise(
     loading: Loading,
 ) -> list[JudgedPair]:
     with loaded(reference, loading) as model:
-        judge = PairwiseJudge(model, config=config, chat_text=chat_text_of(model))
+        judge = PairwiseJudge(model, config=config)
         description = "judging (both orders)"
         if judge.choosing:
             description += ", then scoring the five verdicts"

@@ -25,10 +25,7 @@ from evalatlas.judge import (
     VerdictMode,
     judge_votes,
 )
-from evalatlas.judge.choice import ChatText
 from evalatlas.models import Model, load_model
-from evalatlas.prompts import ChatTemplate, Message
-from evalatlas.requests import ChatMessage
 from evalatlas.runner.cache import StoreResponseCache
 
 judge_app = typer.Typer(
@@ -170,21 +167,6 @@ def interval_text(bounds: tuple[float, float], digits: int = 3) -> str:
 def estimate_cells(estimate: Estimate) -> tuple[str, str, str]:
     interval = interval_text((estimate.ci_low, estimate.ci_high))
     return number(estimate.value, 3), interval, str(estimate.n)
-
-
-def chat_text_of(model: Model) -> ChatText | None:
-    """The judge's conversation rendered as its backend renders it (its chat template from
-    the model's metadata); None for a model without one."""
-    info = model.info
-    if info.chat_template is None:
-        return None
-    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
-
-    def render(messages: Sequence[ChatMessage]) -> str:
-        chat: list[Message] = [{"role": m.role, "content": m.content} for m in messages]
-        return template.render(chat, add_generation_prompt=True)
-
-    return render
 
 
 def json_ready(value: Any) -> Any:

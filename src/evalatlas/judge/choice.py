@@ -40,7 +40,7 @@ from evalatlas.requests import (
 )
 
 # The judge's conversation as its model reads it: chat template applied, generation
-# prompt added (for example ``ChatTemplate(...).render`` of ``evalatlas.prompts``).
+# prompt added (``Model.chat_renderer()``, or ``ChatTemplate(...).render`` of ``prompts``).
 ChatText = Callable[[Sequence[ChatMessage]], str]
 CONTINUATIONS = tuple(f"{verdict.value}]]" for verdict in Verdict)
 RATING_CONTINUATIONS = tuple(
@@ -101,8 +101,8 @@ def check_choice_support(model: Model, chat_text: ChatText | None) -> None:
         ) from None
     if chat_text is None:
         raise ConfigError(
-            f"choice verdicts of judge {model.info.reference!r} need its chat as text: pass "
-            "chat_text (its chat template's render)"
+            f"choice verdicts of judge {model.info.reference!r} need its chat as text, and its "
+            "backend renders none (no chat template): pass chat_text (a template's render)"
         )
 
 

@@ -9,9 +9,10 @@ Every item is judged twice: forward (model A shown first) and backward (model B 
 All forward judgments go to the model in one ``Model.run`` call, then all backward ones,
 so the backend batches them. With ``JudgeConfig(verdict="choice")`` the verdicts are then
 scored as the judge's choice among the five markers after its reasoning (``choice``), in
-one more call; the judge needs log-likelihood scoring and its chat as text (``chat_text``):
+one more call; the judge needs log-likelihood scoring and its chat as text: its backend's
+own rendering (``Model.chat_renderer``) unless a ``chat_text`` function is given:
 
-    judge = PairwiseJudge(model, config=JudgeConfig(verdict="choice"), chat_text=render)
+    judge = PairwiseJudge(model, config=JudgeConfig(verdict="choice"))
  A multi-turn item uses the multi-turn template and judges
 its last turn with the earlier turns as context; an item with reference answers uses the
 reference-guided template.
@@ -66,6 +67,7 @@ class PairwiseJudge:
         self.config = config or JudgeConfig()
         model.check_kinds([RequestKind.GENERATE])
         if self.choosing:
+            chat_text = chat_text or model.chat_renderer()
             check_choice_support(model, chat_text)
             templates = templates.as_choice()
         self.model = model

@@ -14,9 +14,10 @@ With ``JudgeConfig(verdict="choice")`` the rating is instead the judge's choice 
 ``Rating:`` label, which the cue repeats) comes ``"\\n\\nRating: [["`` and the ten
 continuations ``1]]`` ... ``10]]`` are scored by log-likelihood; the most likely one is the
 rating, recorded with its ten log-probabilities. The judge needs log-likelihood scoring
-and its chat as text, and grades under the ``-choice`` templates (a voter of its own):
+and its chat as text (its backend's rendering unless ``chat_text`` is given), and grades
+under the ``-choice`` templates (a voter of its own):
 
-    grader = SingleJudge(model, config=JudgeConfig(verdict="choice"), chat_text=render)
+    grader = SingleJudge(model, config=JudgeConfig(verdict="choice"))
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class SingleJudge:
         self.config = config or JudgeConfig()
         model.check_kinds([RequestKind.GENERATE])
         if self.choosing:
+            chat_text = chat_text or model.chat_renderer()
             check_choice_support(model, chat_text)
             templates = templates.as_choice()
         self.model = model

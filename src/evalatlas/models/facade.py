@@ -20,6 +20,7 @@ from evalatlas.models.choice_groups import merge_partial_evaluations
 from evalatlas.requests import (
     AnyRequest,
     AnyResponse,
+    ChatMessage,
     GenerateRequest,
     Generation,
     LoglikelihoodRequest,
@@ -84,6 +85,16 @@ class Model:
     @property
     def info(self) -> ModelInfo:
         return self.backend.info
+
+    def chat_renderer(self) -> Callable[[Sequence[ChatMessage]], str] | None:
+        """How this model turns a conversation into the text it answers after (its chat
+        template applied by its own backend, generation prompt added), for scoring
+        continuations of a chat; None when the backend renders none (no template, or a
+        server that applies its own)."""
+        render: Callable[[Sequence[ChatMessage]], str] | None = getattr(
+            self.backend, "render_chat", None
+        )
+        return render if render is not None and self.info.chat_template else None
 
     def check_kinds(self, kinds: Iterable[RequestKind]) -> None:
         """Fail before any work when the backend cannot serve a kind the run needs."""

@@ -47,6 +47,7 @@ from evalatlas.models.base import DeclaredBackend, ModelInfo
 from evalatlas.models.refs import ModelRef
 from evalatlas.prompts import ChatTemplate, Message
 from evalatlas.requests import (
+    ChatMessage,
     GenerateRequest,
     Generation,
     LoglikelihoodRequest,
@@ -680,14 +681,19 @@ class HFBackend(DeclaredBackend):
     def _prompt_ids(self, request: GenerateRequest) -> list[int]:
         if request.messages is None:
             return self._encode_as_model_does(request.prompt or "")
+        # The rendered template already holds any BOS the model expects.
+        return self._encode(self.render_chat(request.messages))
+
+    def render_chat(self, messages: Sequence[ChatMessage]) -> str:
+        """The conversation as the text this model generates its answer after: its chat
+        template applied, the generation prompt added."""
         if self._chat is None:
             raise ConfigError(
                 f"model {self._info.reference!r} has no chat template; send a plain prompt "
                 "instead of chat messages"
             )
-        messages = [Message(role=m.role, content=m.content) for m in request.messages]
-        # The rendered template already holds any BOS the model expects.
-        return self._encode(self._chat.render(messages, add_generation_prompt=True))
+        chat = [Message(role=m.role, content=m.content) for m in messages]
+        return self._chat.render(chat, add_generation_prompt=True)
 
     def _generate_one(self, request: GenerateRequest) -> Generation:
         if request.temperature < 0:

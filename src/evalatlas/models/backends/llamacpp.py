@@ -399,7 +399,7 @@ class LlamaCppBackend(DeclaredBackend):
     def _generate_one(self, request: GenerateRequest) -> Generation:
         if request.max_tokens < 1:
             return Generation("", 0, "length")
-        text = request.prompt if request.prompt is not None else self._render(request.messages)
+        text = request.prompt if request.prompt is not None else self.render_chat(request.messages)
         tokens = self._vocab.encode(text, with_bos=True) or [self._vocab.prefix_id]
         max_tokens = min(request.max_tokens, self.n_ctx - 1)
         room = self.n_ctx - max_tokens
@@ -428,7 +428,9 @@ class LlamaCppBackend(DeclaredBackend):
             truncated=truncated,
         )
 
-    def _render(self, messages: tuple[ChatMessage, ...] | None) -> str:
+    def render_chat(self, messages: Sequence[ChatMessage] | None) -> str:
+        """The conversation as the text this model generates its answer after: its chat
+        template applied, the generation prompt added."""
         if self._template is None:
             raise ConfigError(
                 f"model {self._info.reference!r} has no chat template: its GGUF metadata lacks "
