@@ -31,12 +31,14 @@ from evalatlas.cli.judge_shared import (
     SeedOption,
     Shown,
     StoreOption,
+    TemplateOption,
     VerdictOption,
     echo_json,
     interval_text,
     loaded,
     parse_turns,
     store_votes,
+    templates_from,
 )
 from evalatlas.cli.options import WorkspaceOption
 from evalatlas.errors import ConfigError
@@ -75,6 +77,7 @@ from evalatlas.judge.length_control import (
 )
 from evalatlas.judge.mt_bench import load_mt_bench, single_items
 from evalatlas.judge.single import graded_answer_json
+from evalatlas.judge.templates import SINGLE_TEMPLATES, TemplateKind, TemplateSet
 
 
 def _answer_with(
@@ -158,6 +161,7 @@ def mt_bench_command(
     answer_seed: AnswerSeedOption = 1234,
     max_tokens: MaxTokensOption = 1024,
     verdict: RatingVerdictOption = VerdictMode.TEXT,
+    template: TemplateOption = None,
     no_cache: CacheOption = False,
     batch_size: BatchOption = None,
     as_json: JsonOption = False,
@@ -165,6 +169,7 @@ def mt_bench_command(
 ) -> None:
     """Grade a model's MT-Bench answers 1-10 with a judge; scores per turn and category."""
     folder = _data_source(model, answers_of, data_dir, "MT-Bench")
+    templates = templates_from(template, TemplateKind.SINGLE)
     bench = load_mt_bench(folder, models=[answers_of] if answers_of else [])
     shown = Shown.make(as_json)
     loading = Loading(batch_size, workspace, not no_cache)
@@ -179,7 +184,8 @@ def mt_bench_command(
         name, answers = str(answers_of), bench.answers_of(str(answers_of))
     items = single_items(bench, name, answers, turns=parse_turns(turns), limit=limit)
     grading = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
-    _report_grades(shown, _grade(shown, judge, items, grading, loading), answering)
+    grades = _grade(shown, judge, items, grading, loading, templates)
+    _report_grades(shown, grades, answering)
 
 
 @dataclass(frozen=True)
@@ -216,9 +222,10 @@ def _grade(
     items: Sequence[SingleItem],
     config: JudgeConfig,
     loading: Loading,
+    templates: TemplateSet = SINGLE_TEMPLATES,
 ) -> list[GradedAnswer]:
     with loaded(reference, loading) as judge_model:
-        grader = SingleJudge(judge_model, config=config)
+        grader = SingleJudge(judge_model, templates, config=config)
         description = "grading"
         if grader.choosing:
             description += ", then scoring the ten ratings"
@@ -340,6 +347,7 @@ def arena_hard_command(
     answer_tokens: AnswerTokensOption = 1024,
     max_tokens: MaxTokensOption = 1024,
     verdict: VerdictOption = VerdictMode.TEXT,
+    template: TemplateOption = None,
     inconsistent: PolicyOption = InconsistentPolicy.TIE,
     store: StoreOption = True,
     no_cache: CacheOption = False,
@@ -351,6 +359,7 @@ def arena_hard_command(
     """Judge a model against Arena-Hard's baseline: win rate and length-controlled win
     rate with bootstrap CIs, and the judge's biases."""
     folder = _data_source(model, answers_of, data_dir, "Arena-Hard")
+    templates = templates_from(template, TemplateKind.PAIRWISE)
     bench = load_arena_hard(folder)
     shown = Shown.make(as_json)
     loading = Loading(batch_size, workspace, not no_cache)
@@ -361,7 +370,7 @@ def arena_hard_command(
         name, answers = str(answers_of), bench.answers_of(str(answers_of))
     items = baseline_items(bench, name, answers, limit=limit)
     config = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
-    pairs = run_pairwise(shown, judge, items, config, loading)
+    pairs = run_pairwise(shown, judge, items, config, loading, templates)
     stored = store_votes(workspace, pairs, inconsistent) if store else None
     win_rates = _baseline_win_rates(pairs, bench.baseline, inconsistent, seed)
     extra = {"baseline": bench.baseline, "win_rates": _win_rates_json(win_rates), "stored": stored}

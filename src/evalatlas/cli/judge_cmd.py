@@ -51,12 +51,14 @@ from evalatlas.cli.judge_shared import (
     SeedOption,
     Shown,
     StoreOption,
+    TemplateOption,
     VerdictOption,
     echo_json,
     judge_app,
     parse_turns,
     split_names,
     store_votes,
+    templates_from,
 )
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.errors import ConfigError
@@ -82,6 +84,7 @@ from evalatlas.judge.items import (
 )
 from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items
 from evalatlas.judge.store_audit import AuditInput, audit_inputs, audit_prompts
+from evalatlas.judge.templates import TemplateKind
 from evalatlas.ratings import BattleTable
 
 
@@ -160,6 +163,7 @@ def pairwise_command(
     limit: LimitOption = None,
     max_tokens: MaxTokensOption = 1024,
     verdict: VerdictOption = VerdictMode.TEXT,
+    template: TemplateOption = None,
     inconsistent: PolicyOption = InconsistentPolicy.TIE,
     output: Annotated[
         Path | None, typer.Option(help="Write every judged pair as JSONL (for 'judge audit').")
@@ -177,6 +181,7 @@ def pairwise_command(
             "give one of --answers A.jsonl B.jsonl, --mt-bench DIR --models a,b or "
             "--battles store|FILE.jsonl"
         )
+    templates = templates_from(template, TemplateKind.PAIRWISE)
     items: list[PairwiseItem] = []
     humans: tuple[HumanVote, ...] = ()
     if answers is not None:
@@ -191,7 +196,7 @@ def pairwise_command(
     shown = Shown.make(as_json)
     loading = Loading(batch_size, workspace, not no_cache)
     config = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
-    pairs = run_pairwise(shown, judge, items, config, loading)
+    pairs = run_pairwise(shown, judge, items, config, loading, templates)
     if output is not None:
         _write_judgments(output, pairs)
     stored = store_votes(workspace, pairs, inconsistent) if store else None

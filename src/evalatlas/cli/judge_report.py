@@ -33,6 +33,7 @@ from evalatlas.judge import (
     audit_judge,
 )
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
+from evalatlas.judge.templates import PAIRWISE_TEMPLATES, TemplateSet
 from evalatlas.judge.verdicts import counted_outcome
 from evalatlas.ratings import Outcome
 from evalatlas.scoring.stats import mean_metric
@@ -44,9 +45,10 @@ def run_pairwise(
     items: Sequence[PairwiseItem],
     config: JudgeConfig,
     loading: Loading,
+    templates: TemplateSet = PAIRWISE_TEMPLATES,
 ) -> list[JudgedPair]:
     with loaded(reference, loading) as model:
-        judge = PairwiseJudge(model, config=config)
+        judge = PairwiseJudge(model, templates, config=config)
         description = "judging (both orders)"
         if judge.choosing:
             description += ", then scoring the five verdicts"

@@ -25,6 +25,13 @@ from evalatlas.judge import (
     VerdictMode,
     judge_votes,
 )
+from evalatlas.judge.template_files import read_templates
+from evalatlas.judge.templates import (
+    PAIRWISE_TEMPLATES,
+    SINGLE_TEMPLATES,
+    TemplateKind,
+    TemplateSet,
+)
 from evalatlas.models import Model, load_model
 from evalatlas.runner.cache import StoreResponseCache
 
@@ -87,6 +94,14 @@ StoreOption = Annotated[
 ]
 
 
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template",
+        help="Judge templates of your own (JSON, one object or a list): each replaces the "
+        "built-in template of its shape; the verdict format stays the declared one.",
+    ),
+]
 VerdictOption = Annotated[
     VerdictMode,
     typer.Option(
@@ -192,3 +207,9 @@ def store_votes(
         added, skipped = store.arena().add_battles(battles, votes)
         root = str(store.root)
     return {"added": added, "skipped": skipped, "workspace": root}
+
+
+def templates_from(path: Path | None, kind: TemplateKind) -> TemplateSet:
+    """The built-in templates of ``kind``, with those of ``path`` in their place."""
+    base = PAIRWISE_TEMPLATES if kind is TemplateKind.PAIRWISE else SINGLE_TEMPLATES
+    return base if path is None else read_templates(path, base, kind)
