@@ -7,16 +7,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from evalatlas.arena import (
     RatingOptions,
     Standings,
     arena_standings,
-    read_battle_log,
     voter_reports,
 )
 from evalatlas.arena.exporter import battle_log_text
+from evalatlas.arena.importer import ReadProgress, battle_chunks, check_battle_log
 from evalatlas.arena.standings import DEFAULT_ROUNDS
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
 from evalatlas.cli.arena_display import (
@@ -57,14 +65,19 @@ def import_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Store the battles and votes of a battle log; battles already stored are skipped."""
-    imported = read_battle_log(file)
-    with open_store(workspace) as store:
-        records = store.arena()
-        # One transaction: a failure stores nothing. Imported votes bypass voter limits.
-        added, present = records.add_battles(imported.battles, imported.votes)
-        counts = records.counts()
+    progress = _file_progress(file)
+    with progress:
+        # Every row is checked before the store is opened: a bad row stores nothing.
+        checking = _progress_task(progress, "checking", file)
+        checked = check_battle_log(file, progress=checking)
+        with open_store(workspace) as store:
+            records = store.arena()
+            storing = _progress_task(progress, "storing", file)
+            # One transaction: a failure stores nothing. Imported votes bypass voter limits.
+            added, present = records.add_battle_chunks(battle_chunks(file, progress=storing))
+            counts = records.counts()
     console = make_console()
-    models = sorted(imported.models)
+    models = sorted(checked.models)
     console.print(
         f"{file}: {added} battles added with their votes, {present} already present",
         highlight=False,
@@ -78,6 +91,31 @@ def import_command(
         f"on {counts.battles} battles",
         highlight=False,
     )
+
+
+def _file_progress(file: Path) -> Progress:
+    """Bars of bytes read on stderr, for the two passes over a battle log; shown only on
+    a terminal, so a captured error stays one line."""
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _progress_task(progress: Progress, description: str, file: Path) -> ReadProgress:
+    try:
+        total = file.stat().st_size
+    except OSError:
+        total = 0  # the importer names the unreadable file
+    task = progress.add_task(f"{description} {file.name}", total=total)
+    return lambda done: progress.update(task, completed=done)
 
 
 @app.command("export")

@@ -12,7 +12,8 @@ the template, the answers' lengths), so its bias audit can be recomputed from th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -27,6 +28,7 @@ from evalatlas.store.sections import StoreSection
 
 OUTCOMES = ("A", "B", "TIE", "BOTH_BAD")
 INSERT_CHUNK = 2_000
+INSERT_CACHE_KIB = 131_072  # SQLite page cache while battles are inserted (128 MiB at most)
 # Ids per IN (...) list: well under SQLite's limit on bound parameters.
 ID_CHUNK = 500
 
@@ -64,6 +66,9 @@ class NewBattle(BaseModel):
     style_a: dict[str, float] | None = None
     style_b: dict[str, float] | None = None
     identity_leak: str | None = None
+
+
+_BATTLE_FIELDS = tuple(NewBattle.model_fields)
 
 
 class Battle(NewBattle):
@@ -155,23 +160,22 @@ class ArenaRecords(StoreSection):
     ) -> tuple[int, int]:
         """Store battles (and votes on them, for imports) in one transaction; a battle
         whose id is already stored is skipped with its vote. Returns (added, skipped)."""
+        return self.add_battle_chunks([(battles, votes)])
+
+    def add_battle_chunks(
+        self, chunks: Iterable[tuple[Sequence[NewBattle], Sequence[VoteRequest]]]
+    ) -> tuple[int, int]:
+        """``add_battles`` for battles that come a chunk at a time (a large import read as
+        it is stored): every chunk in one transaction, so an error while the chunks are
+        made or stored leaves nothing stored. Returns (added, skipped) over all chunks."""
         now = datetime.now(UTC)
-        with self._write() as conn:
-            present = _existing_ids(conn, [battle.id for battle in battles])
-            fresh = [battle for battle in battles if battle.id not in present]
-            fresh_ids = {battle.id for battle in fresh}
-            leaks = {battle.id: battle.identity_leak for battle in fresh}
-            battle_rows = [_battle_row(battle, now) for battle in fresh]
-            vote_rows = [
-                _vote_row(vote, now, leaks[vote.battle_id])
-                for vote in votes
-                if vote.battle_id in fresh_ids
-            ]
-            for start in range(0, len(battle_rows), INSERT_CHUNK):
-                conn.execute(insert(arena_battles), battle_rows[start : start + INSERT_CHUNK])
-            for start in range(0, len(vote_rows), INSERT_CHUNK):
-                conn.execute(insert(arena_votes), vote_rows[start : start + INSERT_CHUNK])
-        return len(fresh), len(battles) - len(fresh)
+        added = skipped = 0
+        with self._write() as conn, _large_page_cache(conn):
+            for battles, votes in chunks:
+                fresh = _insert_battles(conn, battles, votes, now)
+                added += fresh
+                skipped += len(battles) - fresh
+        return added, skipped
 
     def get_battle(self, battle_id: str) -> Battle:
         """The battle with this id and its vote; UnknownBattle when there is none."""
@@ -449,8 +453,47 @@ def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
     return found
 
 
+@contextmanager
+def _large_page_cache(conn: Connection) -> Iterator[None]:
+    """SQLite's page cache raised while battles are inserted: the indexes on random ids
+    of a large import outgrow the default 2 MiB, and every insert would then read and
+    spill pages. Restored after, so the connection returns to the pool as it was."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{INSERT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
+def _insert_battles(
+    conn: Connection, battles: Sequence[NewBattle], votes: Sequence[VoteRequest], now: datetime
+) -> int:
+    """Insert the battles not yet stored, and the votes on them; returns how many."""
+    present = _existing_ids(conn, [battle.id for battle in battles])
+    fresh = [battle for battle in battles if battle.id not in present]
+    fresh_ids = {battle.id for battle in fresh}
+    leaks = {battle.id: battle.identity_leak for battle in fresh}
+    battle_rows = [_battle_row(battle, now) for battle in fresh]
+    vote_rows = [
+        _vote_row(vote, now, leaks[vote.battle_id]) for vote in votes if vote.battle_id in fresh_ids
+    ]
+    for start in range(0, len(battle_rows), INSERT_CHUNK):
+        conn.execute(insert(arena_battles), battle_rows[start : start + INSERT_CHUNK])
+    for start in range(0, len(vote_rows), INSERT_CHUNK):
+        conn.execute(insert(arena_votes), vote_rows[start : start + INSERT_CHUNK])
+    return len(fresh)
+
+
 def _battle_row(battle: NewBattle, now: datetime) -> dict[str, Any]:
-    row = battle.model_dump(mode="json")
+    # The fields as they are (a large import stores millions): pydantic's model_dump
+    # costs more than the rest of the row's work, and the column types serialize.
+    values = battle.__dict__  # pydantic keeps the field values here
+    row = {name: values[name] for name in _BATTLE_FIELDS}
+    row["source"] = str(battle.source)
     row["created_at"] = now
     return row
 
