@@ -39,9 +39,12 @@ class StoredAudit:
 
 
 def family_stem(model: str) -> str | None:
-    """The leading letters of a model reference's base name, lower-cased: ``smollm`` for
-    ``judge:bundled:smollm2-135m-instruct``, ``gpt`` for ``gpt-4``."""
-    base = re.split(r"[:/\\]", model.strip())[-1].lower()
+    """The leading letters of a model reference's base name (a served model's name after
+    ``#``), lower-cased: ``smollm`` for ``judge:bundled:smollm2-135m-instruct``, ``gpt``
+    for ``gpt-4``, ``prometheus`` for ``openai:http://host/v1#prometheus-7b``."""
+    reference = model.strip().partition("?")[0]  # options are not part of the name
+    served = reference.rpartition("#")[2] if "#" in reference else None  # openai:URL#name
+    base = (served or re.split(r"[:/\\]", reference)[-1]).lower()
     match = re.match(r"[a-z]+", base)
     if match is None or len(match.group()) < MIN_STEM:
         return None
@@ -66,10 +69,21 @@ class AuditInput:
     family: tuple[str, ...]
 
 
+def people_on_judged_pairs(battles: Sequence[DecidedBattle]) -> list[DecidedBattle]:
+    """People's battles between two models that some judge battle also pits together:
+    the only ones a judge's verdict can match (a large imported log has many others)."""
+    judged = {frozenset((b.model_a, b.model_b)) for b in battles if b.source == VoteSource.JUDGE}
+    return [
+        b
+        for b in battles
+        if b.source == VoteSource.HUMAN and frozenset((b.model_a, b.model_b)) in judged
+    ]
+
+
 def audit_prompts(records: ArenaRecords, battles: Sequence[DecidedBattle]) -> Prompts:
-    """The prompts a stored audit matches on: of the judge and people battles among
-    ``battles``, or none when either kind is missing."""
-    people = [b.battle_id for b in battles if b.source == VoteSource.HUMAN]
+    """The prompts a stored audit matches on: of the judge battles among ``battles`` and
+    of people's battles on the same pairs of models; none when either kind is missing."""
+    people = [b.battle_id for b in people_on_judged_pairs(battles)]
     judged = [b.battle_id for b in battles if b.source == VoteSource.JUDGE]
     return records.battle_prompts(people + judged) if people and judged else {}
 

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from evalatlas.judge.evidence import PairEvidence
-from evalatlas.judge.store_audit import StoredAudit
+from evalatlas.judge.store_audit import StoredAudit, people_on_judged_pairs
 from evalatlas.judge.verdicts import PairOutcome, Verdict
-from evalatlas.store import ArenaRecords, VoteSource
+from evalatlas.store import ArenaRecords
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.params import ParamReader
 
@@ -59,7 +59,7 @@ def people_votes(snapshot: ArenaSnapshot, records: ArenaRecords) -> dict[PeopleK
     """People's votes by (prompt, turn, model A, model B) in that order (kept per state)."""
 
     def compute() -> dict[PeopleKey, str]:
-        people = [b for b in snapshot.counted if b.source == VoteSource.HUMAN]
+        people = people_on_judged_pairs(snapshot.counted)
         prompts = records.battle_prompts([b.battle_id for b in people])
         votes: dict[PeopleKey, str] = {}
         for battle in people:
