@@ -84,16 +84,27 @@ def test_an_unknown_policy_is_refused() -> None:
         AnswerConfig(temperatures="hot")  # type: ignore[arg-type]
 
 
-def _fastchat_source(name: str) -> ast.Module:
+def _fastchat_judge_folder() -> tuple[Path | None, str]:
+    """FastChat's ``llm_judge`` source folder, or None and why it cannot be read."""
     spec = importlib.util.find_spec("fastchat")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("FastChat (fschat) is not installed: scripts/setup.sh installs it")
-    path = Path(next(iter(spec.submodule_search_locations))) / "llm_judge" / name
-    if not path.is_file():
-        pytest.skip(f"this FastChat has no {path}")
-    return ast.parse(path.read_text(encoding="utf-8"))
+        return None, "FastChat (fschat) is not installed: scripts/setup.sh installs it"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "llm_judge"
+    needed = [folder / name for name in ("common.py", "gen_model_answer.py")]
+    if missing := [str(path) for path in needed if not path.is_file()]:
+        return None, f"this FastChat lacks {', '.join(missing)}"
+    return folder, ""
 
 
+FASTCHAT_JUDGE, FASTCHAT_MISSING = _fastchat_judge_folder()
+
+
+def _fastchat_source(name: str) -> ast.Module:
+    assert FASTCHAT_JUDGE is not None
+    return ast.parse((FASTCHAT_JUDGE / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(FASTCHAT_JUDGE is None, reason=f"FastChat reference: {FASTCHAT_MISSING}")
 def test_the_table_is_fastchats() -> None:
     """Read from the installed FastChat's source (importing it needs its API clients)."""
     common = _fastchat_source("common.py")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,8 @@ import pytest
 from evalatlas.errors import DataError
 from evalatlas.judge.battle_items import items_from_battles, read_battle_file
 from evalatlas.store import BattleSource, NewBattle, Store, VoteRequest, VoteSource
+
+from .cli_helpers import write_jsonl
 
 
 def battle(battle_id: str, source: BattleSource, answer_b: str = "Rayleigh.") -> NewBattle:
@@ -42,20 +42,15 @@ def test_stored_battles_with_both_answers_become_items(tmp_path: Path) -> None:
     assert items[0].turn == 1 and items[0].category == "stem"
 
 
-def write(path: Path, rows: Sequence[object]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
 ROW = {"prompt": "Why?", "model_a": "m1", "model_b": "m2", "answer_a": "A.", "answer_b": "B."}
 
 
 def test_a_battle_file_is_read_with_ids(tmp_path: Path) -> None:
     rows = [ROW | {"id": "b1", "category": "stem"}, ROW | {"prompt": "How?"}]
-    items = read_battle_file(write(tmp_path / "battles.jsonl", rows))
+    items = read_battle_file(write_jsonl(tmp_path / "battles.jsonl", rows))
     assert items[0].pair_id == "b1" and items[0].category == "stem"
     assert items[1].pair_id.startswith("battle-") and items[1].prompt == "How?"
-    again = read_battle_file(write(tmp_path / "again.jsonl", [ROW | {"prompt": "How?"}]))
+    again = read_battle_file(write_jsonl(tmp_path / "again.jsonl", [ROW | {"prompt": "How?"}]))
     assert again[0].pair_id == items[1].pair_id  # the same battle, the same id
 
 
@@ -74,4 +69,4 @@ def test_a_battle_file_is_read_with_ids(tmp_path: Path) -> None:
 )
 def test_a_bad_battle_file_names_its_line(tmp_path: Path, rows: list[object], message: str) -> None:
     with pytest.raises(DataError, match=message.replace("(", r"\(")):
-        read_battle_file(write(tmp_path / "battles.jsonl", rows))
+        read_battle_file(write_jsonl(tmp_path / "battles.jsonl", rows))

@@ -6,27 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from evalatlas.cli.judge_cmd import judge_app
 from evalatlas.errors import ConfigError, DataError
 from evalatlas.store import BattleSource, NewBattle, Store, VoteRequest, VoteSource
 
-
-def invoke(*args: str) -> Any:
-    result = CliRunner().invoke(judge_app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
+from .cli_helpers import invoke, write_jsonl
 
 
 def arena_battle(battle_id: str, answer_b: str = "Blue light scatters most.") -> NewBattle:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,12 +16,9 @@ from evalatlas.cli.judge_cmd import judge_app
 from evalatlas.errors import ConfigError, UnsupportedRequestError
 from evalatlas.store import Store
 
+from .cli_helpers import invoke, write_jsonl
+
 PAIR = "mt_bench:{q}:turn1:gpt-4|alpaca-13b:{order}"
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -37,14 +33,6 @@ def recorded_judge(tmp_path: Path) -> str:
         {"sample_id": PAIR.format(q=83, order="backward"), "response": "[[B>A]]"},
     ]
     return f"responses:{write_jsonl(tmp_path / 'judge.jsonl', rows)}"
-
-
-def invoke(*args: str) -> Any:
-    result = CliRunner().invoke(judge_app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result
 
 
 @pytest.mark.shared_data

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,20 +17,9 @@ from evalatlas.cli.judge_cmd import judge_app
 from evalatlas.errors import UnsupportedRequestError
 from evalatlas.judge.answering import question_seed
 
+from .cli_helpers import invoke, write_jsonl
+
 pytestmark = pytest.mark.shared_data
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
-def invoke(*args: str) -> Any:
-    result = CliRunner().invoke(judge_app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from evalatlas.cli.judge_cmd import judge_app
 from evalatlas.errors import DataError
 from evalatlas.judge import PAIRWISE_TEMPLATES, SINGLE_TEMPLATES, PairwiseItem, PairwiseJudge
 from evalatlas.judge.template_files import read_templates
 from evalatlas.judge.templates import TemplateKind
 
+from .cli_helpers import invoke, write_jsonl
 from .scripted import scripted_model
 
 OWN = {
@@ -85,27 +84,23 @@ def test_unreadable_files(tmp_path: Path) -> None:
 
 
 def test_the_pairwise_command_takes_a_template(tmp_path: Path) -> None:
-    lines = [
-        {"question_id": "q1", "model": "alpha", "answer": "Paris.", "prompt": "Capital?"},
-    ]
-    first = tmp_path / "a.jsonl"
-    first.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
-    second = tmp_path / "b.jsonl"
-    second.write_text(json.dumps({"question_id": "q1", "model": "beta", "answer": "Lyon."}) + "\n")
-    judge = tmp_path / "judge.jsonl"
-    judge.write_text(
-        "".join(
-            json.dumps({"sample_id": f"q1:turn1:alpha|beta:{order}", "response": text}) + "\n"
+    first = write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"question_id": "q1", "model": "alpha", "answer": "Paris.", "prompt": "Capital?"}],
+    )
+    second = write_jsonl(
+        tmp_path / "b.jsonl", [{"question_id": "q1", "model": "beta", "answer": "Lyon."}]
+    )
+    judge = write_jsonl(
+        tmp_path / "judge.jsonl",
+        [
+            {"sample_id": f"q1:turn1:alpha|beta:{order}", "response": text}
             for order, text in (("forward", "[[A>B]]"), ("backward", "[[B>A]]"))
-        ),
-        encoding="utf-8",
+        ],
     )
     args = ["pairwise", "--judge", f"responses:{judge}", "--answers", str(first), str(second)]
     args += ["--template", str(write(tmp_path / "t.json", OWN)), "--no-store", "--json"]
-    result = CliRunner().invoke(judge_app, args)
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert [judge.rpartition("@")[2].split(":")[0] for judge in report["judges"]] == [
-        "terse-pairwise"
-    ]
+    report = json.loads(invoke(*args).stdout)
+    templates = [judge.rpartition("@")[2].split(":")[0] for judge in report["judges"]]
+    assert templates == ["terse-pairwise"]
     assert report["outcomes"]["A"] == 1

@@ -3,7 +3,6 @@ each judge's rank agreement with people."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from evalatlas.arena.by_source import (
     ratings_by_source,
 )
 from evalatlas.cli.display import make_console
+from evalatlas.cli.judge_shared import echo_json
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.errors import ConfigError
 from evalatlas.judge.stored import stored_judges
@@ -47,7 +47,7 @@ def ratings_command(
             "'evalatlas judge pairwise'"
         )
     if as_json:
-        typer.echo(json.dumps(_json(sources), indent=2, ensure_ascii=False))
+        echo_json(_json(sources))  # NaN (no correlation with fewer than 3 models) -> null
         return
     make_console().print(_table(sources, root))
 
@@ -76,9 +76,6 @@ def _table(sources: list[RatedSource], root: str) -> Table:
 
 
 def _json(sources: list[RatedSource]) -> dict[str, Any]:
-    def clean(value: Any) -> Any:
-        return None if isinstance(value, float) and value != value else value  # NaN -> null
-
     return {
         "sources": [
             {
@@ -88,7 +85,7 @@ def _json(sources: list[RatedSource]) -> dict[str, Any]:
                 "ratings": [asdict(rating) for rating in source.ratings.values()],
                 "rank_agreement_with_people": None
                 if source.agreement is None
-                else {key: clean(value) for key, value in asdict(source.agreement).items()},
+                else asdict(source.agreement),
             }
             for source in sources
         ]

@@ -70,7 +70,9 @@ def people_votes(snapshot: ArenaSnapshot, records: ArenaRecords) -> dict[PeopleK
     return snapshot.derived("people-votes-by-prompt", compute)
 
 
-def _people_vote(votes: dict[PeopleKey, str], prompt: str, turn: int, pair: PairEvidence) -> Any:
+def _people_vote(
+    votes: dict[PeopleKey, str], prompt: str, turn: int, pair: PairEvidence
+) -> str | None:
     """People's vote on this prompt and pair, in this pair's model order."""
     direct = votes.get((prompt, turn, pair.model_a, pair.model_b))
     if direct is not None:
