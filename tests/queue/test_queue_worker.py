@@ -19,7 +19,8 @@ import pytest
 from queue_files import write_gguf
 
 from evalatlas.analysis import build_leaderboard
-from evalatlas.queue import WorkerOptions, run_worker, submission_request
+from evalatlas.queue import QueueLimits, WorkerOptions, run_worker, submission_request
+from evalatlas.queue.allowlist import AllowList
 from evalatlas.queue.worker import new_identity, stale_reason
 from evalatlas.store import Store, Submission, SubmissionStatus, WorkerIdentity
 from evalatlas.store.submissions import STALE_AFTER_SECONDS
@@ -58,7 +59,11 @@ def test_a_submission_runs_from_pending_to_finished_and_reaches_the_board(tmp_pa
     assert done.finished_at is not None and done.error is None
     assert len(done.run_ids) == 1 and done.model_fingerprint == "random:seed=3"
     assert "FINISHED: 1 results stored" in done.log and "arithmetic_mc (run " in done.log
-    assert done.log.count("\n") == len([line for line in lines if line.startswith("[")])
+    kept = done.log.splitlines()
+    assert kept and set(kept) <= set(lines)  # every public line was said too…
+    worker_lines = [line for line in lines if " worker " in line and line not in kept]
+    assert worker_lines  # …but who ran it (host, pid) only on the worker's console
+    assert socket.gethostname() not in done.log and str(os.getpid()) not in done.log
     [row] = [row for row in board.rows if row.card.reference == "random?seed=3"]
     assert row.cells["arithmetic_mc"].run_id == done.run_ids[0]
     assert row.cells["arithmetic_mc"].n == 20
@@ -79,14 +84,17 @@ def test_a_submission_that_cannot_run_is_failed_with_its_error_and_log(tmp_path:
 
 
 def test_the_worker_checks_again_what_may_have_changed_since_queueing(tmp_path: Path) -> None:
-    model = write_gguf(tmp_path / "m.gguf")
+    models = tmp_path / "models"
+    models.mkdir()
+    model = write_gguf(models / "m.gguf")
+    allowed = WorkerOptions(once=True, limits=QueueLimits(allow=AllowList.build([models])))
     with Store.open(tmp_path / "ws") as store:
         queued = queue(store, f"llamacpp:{model}", "arithmetic_mc")
         model.unlink()
-        run_worker(store, ONCE, lambda line: None)
+        run_worker(store, allowed, lambda line: None)
         failed = store.submissions().get(queued.id)
     assert failed is not None and failed.status == SubmissionStatus.FAILED
-    assert failed.error is not None and "does not exist on this server" in failed.error
+    assert failed.error is not None and "no model this server may evaluate" in failed.error
 
 
 def test_an_empty_queue_ends_a_worker_run_once(tmp_path: Path) -> None:
@@ -118,8 +126,10 @@ def silent_server() -> Iterator[int]:
         connection.close()
 
 
-def start_worker(workspace: Path) -> subprocess.Popen[str]:
+def start_worker(workspace: Path, *options: str) -> subprocess.Popen[str]:
+    """``evalatlas worker --once`` that allows endpoints on 127.0.0.1 (the test servers)."""
     command = [sys.executable, "-m", "evalatlas", "worker", "--once", "-w", str(workspace)]
+    command += ["--allow-endpoint", "127.0.0.1", *options]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -171,8 +181,9 @@ def test_a_killed_worker_leaves_a_row_the_next_worker_marks_failed(
         [verdict] = run_worker(store, ONCE, lines.append)
         dead = store.submissions().get(hung.id)
     assert dead is not None and dead.status == SubmissionStatus.FAILED
-    assert dead.error is not None and f"(process {process.pid} is gone)" in dead.error
-    assert any(line.startswith(f"submission {hung.id}: worker ") for line in lines)
+    assert dead.error == "its worker stopped without finishing; marked FAILED by the next worker"
+    said = [line for line in lines if line.startswith(f"submission {hung.id}: worker ")]
+    assert said and f"(process {process.pid} is gone)" in said[0]  # on the console only
     assert verdict.submission_id == waiting.id and verdict.status == SubmissionStatus.FINISHED
 
 
@@ -187,7 +198,9 @@ def test_a_worker_on_another_host_is_gone_once_its_heartbeat_is_stale(tmp_path: 
     assert stale_reason(running, me, now) is None  # its pid is no business of this host
     later = now + timedelta(seconds=STALE_AFTER_SECONDS + 5)
     reason = stale_reason(running, me, later)
-    assert reason is not None and reason.startswith(f"worker {elsewhere.name} sent no heartbeat")
+    assert reason is not None and reason.detail.startswith(f"worker {elsewhere.name} sent no")
+    assert reason.public.startswith("its worker sent no heartbeat since ")
+    assert "elsewhere" not in reason.public
     assert stale_reason(running, elsewhere, later) is None  # a worker never reaps itself
 
 

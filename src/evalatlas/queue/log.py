@@ -3,6 +3,10 @@
 ``SubmissionLog`` is also the runner's progress reporter, so the log shows what the
 evaluation did (requests, reused results, skipped benchmarks) without a terminal. The
 heartbeat thread reads it while the runner writes, hence the lock.
+
+The kept lines are public (the queue page shows them): they are stored with the server's
+paths cut (``redact_paths``). ``operator`` lines, and every line in full, go only to
+``say``, the worker's console.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from evalatlas.queue.public import redact_paths
 
 PROGRESS_STEP = 0.1  # a progress line every tenth of the requests…
 PROGRESS_SECONDS = 30.0  # …or every half minute, whichever comes first
@@ -30,11 +36,20 @@ class SubmissionLog:
         self._last_line = 0.0
 
     def line(self, message: str) -> None:
+        """A line for the public log (paths cut) and, in full, for the console."""
         for part in message.rstrip("\n").split("\n"):
-            stamped = f"[{datetime.now(UTC):%H:%M:%S}] {part}"
-            with self._lock:
-                self._lines.append(stamped)
-            self._say(stamped)
+            self.relay(f"[{datetime.now(UTC):%H:%M:%S}] {part}")
+
+    def relay(self, stamped: str) -> None:
+        """A line already stamped (by the evaluation's own process), kept as ``line`` keeps."""
+        with self._lock:
+            self._lines.append(redact_paths(stamped))
+        self._say(stamped)
+
+    def operator(self, message: str) -> None:
+        """A line for the worker's console only (tracebacks, pids, full error texts)."""
+        for part in message.rstrip("\n").split("\n"):
+            self._say(f"[{datetime.now(UTC):%H:%M:%S}] {part}")
 
     def text(self) -> str:
         with self._lock:

@@ -6,8 +6,13 @@ the field to change it in):
 - a reference that does not parse, or whose backend options are unknown or malformed;
 - any ``trust_remote_code`` option, whatever its value: a queued model never runs code
   from its repository;
+- a local path outside the operator's model roots (``AllowList``: none by default), with
+  the same words whether or not something is there; a hub id the operator's patterns do
+  not match; an endpoint whose host resolves to a loopback, link-local or private address
+  the operator did not allow;
 - a local GGUF (``llamacpp:PATH``, ``hf:PATH.gguf``) that is missing, is no GGUF file (its
-  header is read, the weights are not) or is larger than the size limit; a local
+  header is read, the weights are not), is cut short (its tensors reach past its end, the
+  rule llama.cpp applies when ``eval`` loads it) or is larger than the size limit; a local
   transformers folder without ``config.json`` or over the limit;
 - ``apply_chat_template`` for a model whose GGUF metadata or ``tokenizer_config.json`` has
   no chat template (or for the random baseline);
@@ -18,7 +23,9 @@ the field to change it in):
 
 What cannot be checked here is said in the notes returned, and checked again by the
 worker: a hub id is accepted by its form only (the hub may not be reachable from the
-server; the worker resolves it), an endpoint is not contacted until the worker runs it.
+server; the worker resolves it), an endpoint is not contacted until the worker runs it
+(its host is resolved, not contacted). Messages quote the submitted reference, never a
+path of the server.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import importlib.util
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,14 +42,16 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from evalatlas.errors import ConfigError, ModelError, SubmissionRefused
-from evalatlas.models.backends.gguf_meta import GGUF_MAGIC, read_gguf_metadata
-from evalatlas.models.backends.hf import WEIGHT_SUFFIXES, parse_options, resolve_source
+from evalatlas.models.backends.gguf_extent import check_complete
+from evalatlas.models.backends.gguf_meta import GGUF_MAGIC, GgufMetadata, read_gguf_metadata
+from evalatlas.models.backends.hf import WEIGHT_SUFFIXES, parse_options
 from evalatlas.models.backends.llamacpp import LlamaCppOptions
 from evalatlas.models.backends.openai_compat import server_options
 from evalatlas.models.backends.random_baseline import from_reference as random_baseline
 from evalatlas.models.catalog import bundled_model
 from evalatlas.models.refs import ModelRef, parse_model_ref
 from evalatlas.prompts import ChatTemplate
+from evalatlas.queue.allowlist import AllowList
 from evalatlas.store import SubmissionOptions, SubmissionRequest
 from evalatlas.tasks.registry import resolve_tasks
 from evalatlas.tasks.suites import suite_in
@@ -53,21 +62,25 @@ DEFAULT_MAX_MODEL_BYTES = 16 * 2**30
 QUEUED_SCHEMES = ("random", "bundled", "llamacpp", "hf", "openai")
 _SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[kmgt]?)(?:i?b)?", re.IGNORECASE)
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
 @dataclass(frozen=True)
 class QueueLimits:
-    """What the queue accepts: ``max_model_bytes`` caps a local model's weight files."""
+    """What the queue accepts: ``max_model_bytes`` caps a local model's weight files;
+    ``allow`` is the operator's allow-list of model roots, hub ids and endpoints."""
 
     max_model_bytes: int = DEFAULT_MAX_MODEL_BYTES
+    allow: AllowList = field(default_factory=AllowList)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> QueueLimits:
-        """``$EVALATLAS_MAX_MODEL_SIZE`` (``16G``, ``500M``, bytes) or the default 16 GiB."""
-        text = (os.environ if environ is None else environ).get(SIZE_VARIABLE, "").strip()
-        if not text:
-            return cls()
-        return cls(max_model_bytes=parse_size(text, SIZE_VARIABLE))
+        """``$EVALATLAS_MAX_MODEL_SIZE`` (``16G``, ``500M``, bytes; default 16 GiB) and the
+        allow-list's variables (see ``AllowList.from_environment``)."""
+        env = os.environ if environ is None else environ
+        text = env.get(SIZE_VARIABLE, "").strip()
+        size = parse_size(text, SIZE_VARIABLE) if text else DEFAULT_MAX_MODEL_BYTES
+        return cls(max_model_bytes=size, allow=AllowList.from_environment(env))
 
 
 def parse_size(text: str, what: str) -> int:
@@ -155,19 +168,38 @@ def _check_bundled(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
 
 def _check_llamacpp(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
     LlamaCppOptions.from_ref(ref)
-    return _check_gguf(ref, Path(ref.target).expanduser(), chat, limits)
+    return _check_gguf(ref, limits.allow.local_path(ref, ref.target), chat, limits)
 
 
 def _check_hf(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
     parse_options(ref)
-    path = Path(ref.target).expanduser()
-    if path.suffix == ".gguf" and not ref.option("gguf_file"):
+    if _is_hub_id(ref.target):
+        # Told apart by its form, not by looking at the disk: whether a folder of that
+        # name exists must not change the answer (the worker runs it from an empty folder).
+        return _check_hub(ref, chat, limits)
+    path = limits.allow.local_path(ref, ref.target)
+    gguf_file = ref.option("gguf_file")
+    if path.suffix == ".gguf" and not gguf_file:
         return _check_gguf(ref, path, chat, limits)
-    source = resolve_source(ref)
-    if source.kind == "gguf":
-        return _check_gguf(ref, Path(source.location) / (source.gguf_file or ""), chat, limits)
-    if source.kind == "folder":
-        return _check_folder(ref, Path(source.location), chat, limits)
+    if not path.is_dir():
+        raise limits.allow.not_allowed(ref)
+    if ref.revision is not None:
+        raise ConfigError(
+            f"model reference {ref.raw!r}: @{ref.revision} names a hub revision, but the "
+            f"target is a local folder; drop the '@{ref.revision}'"
+        )
+    if gguf_file:
+        return _check_gguf(ref, limits.allow.inside(ref, path / gguf_file), chat, limits)
+    return _check_folder(ref, path, chat, limits)
+
+
+def _is_hub_id(target: str) -> bool:
+    """``org/name`` or ``name``, by its form alone: no path marks, one slash at most."""
+    return _HUB_ID.fullmatch(target) is not None and not target.endswith(".gguf")
+
+
+def _check_hub(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
+    limits.allow.check_hub(ref)
     if ref.revision is None:
         raise ConfigError(
             f"model reference {ref.raw!r}: a hub model needs @revision (a commit, tag or "
@@ -194,6 +226,8 @@ def _check_openai(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
             f"model reference {ref.raw!r}: the server URL must be http(s)://host[:port]/path "
             "without credentials or query (the api key comes from the worker's environment)"
         )
+    default_port = 443 if parts.scheme == "https" else 80
+    limits.allow.endpoint_address(ref.raw, parts.hostname, port or default_port)
     where = f"{parts.hostname}:{port}" if port else parts.hostname
     notes = [f"endpoint {where} is not contacted until the worker runs the submission"]
     if chat:
@@ -202,23 +236,37 @@ def _check_openai(ref: ModelRef, chat: bool, limits: QueueLimits) -> list[str]:
 
 
 def _check_gguf(ref: ModelRef, path: Path, chat: bool, limits: QueueLimits) -> list[str]:
+    """``path`` is inside a model root; messages name the reference, never ``path``."""
+    if path.is_dir():
+        raise ConfigError(f"model reference {ref.raw!r}: that is a folder; give a .gguf file")
     if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "does not exist on this server"
-        raise ConfigError(f"model reference {ref.raw!r}: {path} {what}; give a .gguf file path")
+        raise limits.allow.not_allowed(ref)
     size = path.stat().st_size
     _check_size(ref, size, limits)
     if not _has_gguf_magic(path):
         # Said without the bytes found: the form must not become a way to read the server.
         raise ConfigError(
-            f"model reference {ref.raw!r}: {path} is not a GGUF file; give a .gguf model file"
+            f"model reference {ref.raw!r}: the file is not a GGUF file; give a .gguf model file"
         )
-    meta = read_gguf_metadata(path)
+    meta = _complete_metadata(ref, path)
     if chat and meta.chat_template is None:
-        raise ConfigError(_no_template(ref, f"{path} (no tokenizer.chat_template in its metadata)"))
+        raise ConfigError(_no_template(ref, "the file (no tokenizer.chat_template in metadata)"))
     facts = ", ".join(
         fact for fact in (meta.architecture, meta.quantisation, meta.text("general.name")) if fact
     )
     return [f"GGUF v{meta.version} ({facts or 'no architecture named'}), {_gib(size)}"]
+
+
+def _complete_metadata(ref: ModelRef, path: Path) -> GgufMetadata:
+    """The header, once the file is known to hold every tensor it announces."""
+    try:
+        meta = read_gguf_metadata(path)
+        check_complete(path)
+    except (ConfigError, ModelError) as error:
+        # The reader's words start with the resolved path: keep only what follows it.
+        reason = str(error).removeprefix(f"{path}: ")
+        raise ConfigError(f"model reference {ref.raw!r}: {reason}") from None
+    return meta
 
 
 def _has_gguf_magic(path: Path) -> bool:
@@ -232,13 +280,13 @@ def _has_gguf_magic(path: Path) -> bool:
 def _check_folder(ref: ModelRef, folder: Path, chat: bool, limits: QueueLimits) -> list[str]:
     if not (folder / "config.json").is_file():
         raise ConfigError(
-            f"model reference {ref.raw!r}: {folder} has no config.json; "
+            f"model reference {ref.raw!r}: the folder has no config.json; "
             "give a folder written by save_pretrained"
         )
     size = sum(f.stat().st_size for f in folder.iterdir() if f.name.endswith(WEIGHT_SUFFIXES))
     _check_size(ref, size, limits)
     if chat and not _folder_has_template(folder):
-        raise ConfigError(_no_template(ref, f"{folder} (no chat_template in tokenizer_config)"))
+        raise ConfigError(_no_template(ref, "the folder (no chat_template in tokenizer_config)"))
     return [f"transformers folder {folder.name}, {_gib(size)} of weights"]
 
 

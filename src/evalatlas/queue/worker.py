@@ -1,8 +1,10 @@
-"""The worker: claims the oldest PENDING submission, runs it with the runner, records the
-verdict, and goes on (or stops after one with ``once``).
+"""The worker: claims the oldest PENDING submission, runs it with the runner in a child
+process (``evalatlas.queue.sandbox``), records the verdict, and goes on (or stops after one
+with ``once``).
 
-A submission that raises is FAILED with the error's one line and the log (a traceback
-too for errors that are not the user's: a crash of the model or a bug). An interrupted
+A submission that raises is FAILED with the error's public one line and the log (the full
+error and a traceback go to the worker's console only, see ``evalatlas.queue.public``); a
+child that crashes, runs out of memory or time is FAILED with how it ended. An interrupted
 worker (Ctrl+C, SIGTERM turned into KeyboardInterrupt by the CLI) marks its submission
 FAILED before it stops. A worker killed outright leaves its row RUNNING, but its
 heartbeat stops: the next worker to start or poll marks that row FAILED, at once when
@@ -18,30 +20,24 @@ import secrets
 import socket
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evalatlas.errors import AtlasError, ConfigError
-from evalatlas.models import Model, load_model
 from evalatlas.queue.log import SubmissionLog
-from evalatlas.queue.validation import QueueLimits, check_submission
-from evalatlas.runner import EvalConfig, evaluate
-from evalatlas.runner.suite import evaluate_suite
+from evalatlas.queue.public import STOPPED
+from evalatlas.queue.sandbox import ChildJob, SandboxLimits, run_child
+from evalatlas.queue.validation import QueueLimits
 from evalatlas.store import (
-    EvalResult,
     Store,
     Submission,
     SubmissionQueue,
-    SubmissionRequest,
     SubmissionStatus,
     WorkerIdentity,
 )
 from evalatlas.store.submissions import HEARTBEAT_SECONDS
-from evalatlas.tasks.registry import resolve_tasks
-from evalatlas.tasks.suites import suite_in
 
 Say = Callable[[str], None]
 
@@ -51,7 +47,8 @@ class WorkerOptions:
     once: bool = False  # run at most one submission, then return
     poll_seconds: float = 5.0  # wait between looks at an empty queue
     data_dir: Path | None = None  # local data instead of the Hugging Face hub
-    limits: QueueLimits = field(default_factory=QueueLimits)
+    limits: QueueLimits = field(default_factory=QueueLimits)  # re-checked in the child
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)  # memory and time per run
     heartbeat_seconds: float = HEARTBEAT_SECONDS
 
 
@@ -76,6 +73,7 @@ def run_worker(store: Store, options: WorkerOptions, say: Say) -> list[Verdict]:
     identity = new_identity()
     queue = store.submissions()
     say(f"worker {identity.name} on {store.root}")
+    say(f"accepts {options.limits.allow.describe()}")
     verdicts: list[Verdict] = []
     while True:
         reap_stale(queue, identity, say)
@@ -91,31 +89,42 @@ def run_worker(store: Store, options: WorkerOptions, say: Say) -> list[Verdict]:
 
 
 def reap_stale(queue: SubmissionQueue, identity: WorkerIdentity, say: Say) -> list[int]:
-    """Mark FAILED every RUNNING submission whose worker is gone; their ids."""
+    """Mark FAILED every RUNNING submission whose worker is gone; their ids. The stored
+    reason names no worker (host and pid are no business of the public queue)."""
     reaped = []
     now = datetime.now(UTC)
     for running in queue.recent(SubmissionStatus.RUNNING):
-        reason = stale_reason(running, identity, now)
-        if reason is not None and queue.fail_stale(running, reason):
-            say(f"submission {running.id}: {reason}")
+        gone = stale_reason(running, identity, now)
+        if gone is not None and queue.fail_stale(running, gone.public):
+            say(f"submission {running.id}: {gone.detail}")
             reaped.append(running.id)
     return reaped
 
 
-def stale_reason(running: Submission, identity: WorkerIdentity, now: datetime) -> str | None:
+@dataclass(frozen=True)
+class GoneWorker:
+    """Why a submission's worker is taken for gone: for the queue, and for the console."""
+
+    public: str
+    detail: str
+
+
+def stale_reason(running: Submission, identity: WorkerIdentity, now: datetime) -> GoneWorker | None:
     """Why ``running``'s worker is taken for gone, or None while it may still run."""
     if running.worker == identity.name:
         return None
     if _process_gone(running, identity):
-        return (
+        return GoneWorker(
+            "its worker stopped without finishing; marked FAILED by the next worker",
             f"worker {running.worker} stopped without finishing (process "
-            f"{running.worker_pid} is gone); marked FAILED by worker {identity.name}"
+            f"{running.worker_pid} is gone); marked FAILED by worker {identity.name}",
         )
     if running.is_stale(now):
         beat = running.heartbeat_at or running.started_at
-        return (
-            f"worker {running.worker} sent no heartbeat since {beat:%Y-%m-%d %H:%M:%S} UTC; "
-            f"marked FAILED by worker {identity.name}"
+        since = f"sent no heartbeat since {beat:%Y-%m-%d %H:%M:%S} UTC"
+        return GoneWorker(
+            f"its worker {since}; marked FAILED by the next worker",
+            f"worker {running.worker} {since}; marked FAILED by worker {identity.name}",
         )
     return None
 
@@ -146,30 +155,31 @@ def run_submission(
     options: WorkerOptions,
     say: Say,
 ) -> Verdict:
-    """Run one claimed submission and record FINISHED or FAILED (re-raising an interrupt)."""
+    """Run one claimed submission in a child process and record FINISHED or FAILED
+    (re-raising an interrupt once the submission is recorded)."""
     queue = store.submissions()
     log = SubmissionLog(say)
     log.line(
         f"submission {submission.id}: {submission.model_reference} on {submission.tasks} "
-        f"(requested by {submission.requested_by}; worker {identity.name})"
+        f"(requested by {submission.requested_by})"
     )
+    log.operator(f"worker {identity.name} runs submission {submission.id}")
     heartbeat = _Heartbeat(queue, submission.id, identity, log, options.heartbeat_seconds)
     heartbeat.start()
     try:
-        run_ids, fingerprint = _evaluate(store, submission, options, log)
-    except BaseException as error:
+        outcome = run_child(child_job(store, submission, options), options.sandbox, log)
+    except BaseException:
         heartbeat.stop()
-        message = _one_line(error)
-        if not isinstance(error, AtlasError | KeyboardInterrupt):
-            log.line(traceback.format_exc())
-        log.line(f"FAILED: {message}")
-        queue.fail(submission.id, identity, message, log.text())
-        if not isinstance(error, Exception):
-            raise  # an interrupt stops the worker once its submission is recorded
-        return Verdict(submission.id, SubmissionStatus.FAILED, message)
+        log.line(f"FAILED: {STOPPED}")
+        queue.fail(submission.id, identity, STOPPED, log.text())
+        raise  # an interrupt stops the worker once its submission is recorded
     heartbeat.stop()
-    log.line(f"FINISHED: {len(run_ids)} results stored")
-    if not queue.finish(submission.id, identity, run_ids, fingerprint, log.text()):
+    if outcome.error is not None:
+        log.line(f"FAILED: {outcome.error}")
+        queue.fail(submission.id, identity, outcome.error, log.text())
+        return Verdict(submission.id, SubmissionStatus.FAILED, outcome.error)
+    log.line(f"FINISHED: {len(outcome.run_ids)} results stored")
+    if not queue.finish(submission.id, identity, outcome.run_ids, outcome.fingerprint, log.text()):
         # Declared gone by another worker while it ran: that verdict stands.
         lost = "was marked FAILED by another worker meanwhile; its results are stored"
         say(f"submission {submission.id}: {lost}")
@@ -177,70 +187,19 @@ def run_submission(
     return Verdict(submission.id, SubmissionStatus.FINISHED)
 
 
-def _evaluate(
-    store: Store, submission: Submission, options: WorkerOptions, log: SubmissionLog
-) -> tuple[list[str], str]:
-    """Check the submission again (its files may have changed), evaluate, store; the run
-    ids of its results and the model's fingerprint."""
-    request = SubmissionRequest(
-        model_reference=submission.model_reference,
-        tasks=submission.tasks,
-        options=submission.options,
-        requested_by=submission.requested_by,
+def child_job(store: Store, submission: Submission, options: WorkerOptions) -> ChildJob:
+    """The child's job: absolute paths, since the child runs in an empty folder."""
+    allow = options.limits.allow
+    return ChildJob(
+        workspace=str(Path(store.root).resolve()),
+        submission_id=submission.id,
+        data_dir=str(options.data_dir.resolve()) if options.data_dir else None,
+        max_model_bytes=options.limits.max_model_bytes,
+        model_roots=[str(root) for root in allow.model_roots],
+        hub_patterns=list(allow.hub_patterns),
+        endpoints=[rule.text for rule in allow.endpoints],
+        memory_bytes=options.sandbox.memory_bytes,
     )
-    for note in check_submission(request, options.limits):
-        log.line(f"checked: {note}")
-    settings = submission.options
-    config = EvalConfig(
-        limit=settings.limit,
-        num_fewshot=settings.num_fewshot,
-        apply_chat_template=settings.apply_chat_template,
-        data_dir=options.data_dir,
-    )
-    model = load_model(submission.model_reference)
-    try:
-        log.line(f"loaded {model.info.name} ({model.info.backend}, {model.info.fingerprint})")
-        results = _run(store, model, submission.tasks, config, log)
-    finally:
-        model.close()
-    for result in results:
-        log.line(_result_line(result))
-    return [result.run_id for result in results], model.info.fingerprint
-
-
-def _run(
-    store: Store, model: Model, tasks: str, config: EvalConfig, log: SubmissionLog
-) -> list[EvalResult]:
-    """Evaluate ``tasks`` (task and group names, or one suite); every result stored."""
-    suite = suite_in(tasks)
-    if suite is None:
-        outcomes = evaluate(model, resolve_tasks(tasks), config, store, log)
-        return [outcome.result for outcome in outcomes]
-    ran = evaluate_suite(model, suite, config, store, log)
-    if ran.result is None:
-        reasons = "; ".join(f"{s.benchmark}: {s.reason}" for s in ran.skipped)
-        raise ConfigError(f"no benchmark of suite {suite.name} could run ({reasons})")
-    for deviation in ran.deviations:
-        log.line(deviation)
-    return [outcome.result for outcome in ran.outcomes] + [ran.result]
-
-
-def _result_line(result: EvalResult) -> str:
-    shown = ", ".join(
-        f"{m.name} {m.value:.4f} [{m.ci_low:.3f}, {m.ci_high:.3f}] n={m.n}"
-        for m in result.metrics[:3]
-    )
-    return f"{result.spec.task} (run {result.run_id[:12]}): {shown}"
-
-
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, AtlasError):
-        text = str(error)
-    elif isinstance(error, KeyboardInterrupt):
-        text = "the worker was stopped (interrupt or SIGTERM) while running this submission"
-    else:
-        text = f"{type(error).__name__}: {error}"
-    return (text.strip().splitlines() or [type(error).__name__])[0]
 
 
 class _Heartbeat:
