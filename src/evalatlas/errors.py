@@ -12,7 +12,10 @@
     └── ArenaError             a battle or vote cannot be made or counted
         ├── UnknownBattle      no battle has that id
         ├── BattleDecided      the battle already has a different vote
-        └── VoteLimited        the voter reached the rate limit or the daily cap
+        └── RetryLater         refused for now (``retry_after_s`` says when to try again)
+            ├── VoteLimited    the voter (or its address) reached a vote limit
+            ├── BattleLimited  the voter (or its address) started too many battles
+            └── ArenaBusy      as many answers are being written as the server allows
 
 The CLI prints ``str(error)`` and exits with ``error.exit_code``; nothing catches an
 ``AtlasError`` only to hide it.
@@ -87,8 +90,27 @@ class BattleDecided(ArenaError):
     code = "battle_decided"
 
 
-class VoteLimited(ArenaError):
+class RetryLater(ArenaError):
+    """A refusal that lifts with time; ``retry_after_s`` (whole seconds, at least 1) is
+    when trying again may succeed, None when unknown."""
+
+    code = "retry_later"
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class VoteLimited(RetryLater):
     code = "vote_limited"
+
+
+class BattleLimited(RetryLater):
+    code = "battle_limited"
+
+
+class ArenaBusy(RetryLater):
+    code = "arena_busy"
 
 
 def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:

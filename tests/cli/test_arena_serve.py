@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from evalatlas.arena import PairingMode, PromptItem
-from evalatlas.cli.arena_serve import ArenaServeOptions, arena_setup, read_prompt_set
+from evalatlas.cli.arena_serve import (
+    ArenaServeOptions,
+    arena_setup,
+    read_prompt_set,
+    trusted_proxies,
+)
 from evalatlas.errors import ConfigError, DataError
 
 SMOL = "bundled:smollm2-135m-instruct"
@@ -110,3 +115,39 @@ def test_setup_builds_the_config_and_an_answerer_that_loads_nothing_yet(tmp_path
 def test_bad_contestants_are_refused(models: list[str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         arena_setup(options(models=models))
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert trusted_proxies([" 127.0.0.1", "10.0.0.0/8", "::1", "127.0.0.1", "192.168.1.7/32"]) == (
+        "127.0.0.1",
+        "10.0.0.0/8",
+        "::1",
+        "192.168.1.7",
+    )
+    with pytest.raises(ConfigError, match=r"--trusted-proxy 'proxy\.local': not an IP address"):
+        trusted_proxies(["proxy.local"])
+
+
+def test_battle_and_address_limits_reach_the_config() -> None:
+    config, answerer = arena_setup(
+        options(
+            address_rate_limit=0,
+            address_daily_cap=9,
+            battle_limit=3,
+            address_battle_limit=0,
+            max_answering=1,
+            max_waiting=0,
+            new_voters_per_hour=0,
+        )
+    )
+    assert (config.limits.client_per_minute, config.limits.client_per_day) == (None, 9)
+    limits = config.battle_limits
+    assert (limits.per_hour, limits.client_per_hour, limits.answering, limits.waiting) == (
+        3,
+        None,
+        1,
+        0,
+    )
+    assert config.new_voters_per_hour is None
+    assert answerer is not None
+    answerer.close()

@@ -47,23 +47,28 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(workspace: Path) -> Iterator[FastAPI]:
+    # Every client here comes from the test client's one address: only the voters'
+    # limits are tested here (the addresses' in test_arena_abuse.py).
     config = ArenaConfig(
         contestants=CONTESTANTS,
-        limits=VoteLimits(per_minute=PER_MINUTE, per_day=None),
+        limits=VoteLimits(
+            per_minute=PER_MINUTE, per_day=None, client_per_minute=None, client_per_day=None
+        ),
         prompt_set=PROMPTS,
         seed=3,
+        new_voters_per_hour=None,
     )
     built = create_app(workspace, arena_config=config, answerer=deterministic_answer)
     with TestClient(built):  # start-up and shut-down (the vote writer)
         yield built
 
 
-_tokens = iter(range(10**6))
-
-
 def voter_client(app: FastAPI) -> TestClient:
-    """A client with its own voter cookie (a browser of its own)."""
-    return TestClient(app, cookies={COOKIE: f"test-voter-token-{next(_tokens):06d}"})
+    """A client with its own voter cookie, issued by an arena page (a browser of its own)."""
+    client = TestClient(app)
+    client.get("/arena")
+    assert client.cookies.get(COOKIE) is not None
+    return client
 
 
 def vote(client: TestClient, battle_id: str, outcome: str) -> Any:
@@ -149,21 +154,27 @@ def test_a_bad_vote_body_is_a_422(app: FastAPI, body: dict[str, str]) -> None:
     assert response.json()["error"] == "invalid_parameter"
 
 
-def test_the_voter_comes_from_the_cookie_or_the_address_never_the_body(
+def test_the_voter_comes_from_the_signed_cookie_or_the_address_never_the_body(
     app: FastAPI, workspace: Path
 ) -> None:
-    token = "cookie-voter-token-for-the-store-check"
-    with_cookie = TestClient(app, cookies={COOKIE: token})
+    with_cookie = voter_client(app)
+    token = with_cookie.cookies[COOKIE]
     assert vote(with_cookie, "b022", "A").status_code == 200
     assert vote(TestClient(app), "b023", "B").status_code == 200  # no cookie at all
+    made_up = TestClient(app, cookies={COOKIE: "made-up-voter-token-000001"})
+    assert vote(made_up, "b025", "B").status_code == 200
     with Store.open(workspace) as store:
         records = store.arena()
         by_cookie = records.get_battle("b022").vote
         by_address = records.get_battle("b023").vote
-    assert by_cookie is not None and by_address is not None
-    assert by_cookie.voter == "c-" + hashlib.sha256(token.encode()).hexdigest()[:24]
+        by_made_up = records.get_battle("b025").vote
+    assert by_cookie is not None and by_address is not None and by_made_up is not None
+    identity = token.split(".")[0]
+    assert by_cookie.voter == "c-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
     assert token not in by_cookie.voter
     assert by_address.voter.startswith("a-") and "testclient" not in by_address.voter
+    # A cookie the server did not sign is the address's anonymous voter, nobody new.
+    assert by_made_up.voter == by_address.voter == by_address.client
 
 
 def test_a_vote_on_a_battle_that_named_its_model_is_kept_but_not_counted(app: FastAPI) -> None:
@@ -253,7 +264,17 @@ def test_drawing_a_prompt_fills_the_form_from_the_prompt_set(app: FastAPI) -> No
     assert twin["drawn"] in [{"prompt": p.prompt, "category": p.category} for p in PROMPTS]
     assert twin["can_battle"] is True and twin["contestants"] == len(CONTESTANTS)
     assert twin["prompt_set"] == len(PROMPTS)
-    assert twin["limits"] == {"votes_per_minute": PER_MINUTE, "votes_per_day": None}
+    assert twin["limits"] == {
+        "votes_per_minute": PER_MINUTE,
+        "votes_per_day": None,
+        "address_votes_per_minute": None,
+        "address_votes_per_day": None,
+        "battles_per_hour": 20,
+        "address_battles_per_hour": 60,
+        "new_voters_per_hour": None,
+        "battles_answering": 2,
+        "battles_waiting": 4,
+    }
     assert not any(name in str(twin) for name in CONTESTANTS)
 
 

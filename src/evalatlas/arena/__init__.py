@@ -12,6 +12,7 @@ one over the model layer); nothing here imports that layer, so the web app can h
 ``Arena`` without loading models.
 """
 
+from evalatlas.arena.guards import BattleGuard, BattleLimits, WindowLimiter
 from evalatlas.arena.identity import battle_identity_leak, revealed_identity
 from evalatlas.arena.importer import ImportedBattles, read_battle_log
 from evalatlas.arena.pairing import PairingMode, choose_pair, pair_weights
@@ -24,6 +25,7 @@ from evalatlas.arena.service import (
 )
 from evalatlas.arena.standings import RatingOptions, Standings, arena_standings, battle_table
 from evalatlas.arena.style import STYLE_FEATURES, answer_style
+from evalatlas.arena.voter_keys import VoterKeys, workspace_secret
 from evalatlas.arena.voters import VoterReport, voter_reports
 from evalatlas.arena.writer import VoteWriter
 
@@ -32,13 +34,17 @@ __all__ = [
     "Answerer",
     "Arena",
     "ArenaConfig",
+    "BattleGuard",
+    "BattleLimits",
     "ImportedBattles",
     "PairingMode",
     "PromptItem",
     "RatingOptions",
     "Standings",
     "VoteWriter",
+    "VoterKeys",
     "VoterReport",
+    "WindowLimiter",
     "answer_style",
     "arena_standings",
     "battle_identity_leak",
@@ -49,4 +55,5 @@ __all__ = [
     "revealed_identity",
     "vote_or_raise",
     "voter_reports",
+    "workspace_secret",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from evalatlas.arena.guards import BattleGuard, BattleLimits
 from evalatlas.arena.identity import battle_identity_leak
 from evalatlas.arena.pairing import PairingMode, choose_pair
 from evalatlas.arena.standings import RatingOptions, Standings, arena_standings
@@ -54,14 +55,18 @@ class PromptItem:
 
 @dataclass(frozen=True)
 class ArenaConfig:
-    """Who competes, how pairs are drawn, the voters' limits and the prompt set to draw
-    from (may be empty); ``seed`` None draws pairs from fresh entropy."""
+    """Who competes, how pairs are drawn, the voters' limits (votes, battle starts, and
+    ``new_voters_per_hour``: identities issued to one client address in any hour, None:
+    no limit) and the prompt set to draw from (may be empty); ``seed`` None draws pairs
+    from fresh entropy."""
 
     contestants: tuple[str, ...] = ()
     pairing: PairingMode = PairingMode.UNIFORM
     limits: VoteLimits = field(default_factory=VoteLimits)
     prompt_set: tuple[PromptItem, ...] = ()
     seed: int | None = None
+    battle_limits: BattleLimits = field(default_factory=BattleLimits)
+    new_voters_per_hour: int | None = 10
 
 
 class Arena:
@@ -72,6 +77,7 @@ class Arena:
         self._records = store.arena()
         self._answerer = answerer
         self._writer = VoteWriter(self._records)
+        self._guard = BattleGuard(config.battle_limits)
         self._rng = np.random.default_rng(config.seed)
         self._rng_lock = threading.Lock()
         self._standings: dict[tuple[tuple[int, int], RatingOptions], Standings] = {}
@@ -94,17 +100,24 @@ class Arena:
             index = int(self._rng.integers(len(self.config.prompt_set)))
         return self.config.prompt_set[index]
 
-    def start_battle(self, prompt: str, voter: str, category: str | None = None) -> Battle:
-        """Pair two contestants, let both answer ``prompt``, store and return the battle."""
+    def start_battle(
+        self, prompt: str, voter: str, category: str | None = None, client: str | None = None
+    ) -> Battle:
+        """Pair two contestants, let both answer ``prompt``, store and return the battle.
+
+        The start counts against ``voter``'s and ``client``'s (an opaque key of the
+        address it came from) battle limits, and waits for a turn to be answered:
+        ``BattleLimited`` or ``ArenaBusy`` when it may not start now."""
         text = _checked_prompt(prompt)
         if self._answerer is None or not self.can_battle:
             raise ArenaError(
                 "arena: no contestants to answer; start the server with two or more "
                 "--arena-model options"
             )
-        model_a, model_b = self._pair()
-        answer_a = self._answerer(model_a, text)
-        answer_b = self._answerer(model_b, text)
+        with self._guard.start(_checked_voter(voter), client):
+            model_a, model_b = self._pair()
+            answer_a = self._answerer(model_a, text)
+            answer_b = self._answerer(model_b, text)
         battle = NewBattle(
             id=uuid.uuid4().hex,
             source=BattleSource.ARENA,
@@ -126,10 +139,17 @@ class Arena:
         return self._records.get_battle(battle_id)
 
     def submit_vote(
-        self, battle_id: str, outcome: str, voter: str, source: VoteSource = VoteSource.HUMAN
+        self,
+        battle_id: str,
+        outcome: str,
+        voter: str,
+        source: VoteSource = VoteSource.HUMAN,
+        client: str | None = None,
     ) -> Future[VoteResult]:
-        """Queue a vote with the one writer; await the future (or use ``vote``)."""
-        request = VoteRequest(battle_id, outcome, _checked_voter(voter), source)
+        """Queue a vote with the one writer; await the future (or use ``vote``). The vote
+        counts against ``voter``'s limits and, when given, ``client``'s (the address it
+        came from)."""
+        request = VoteRequest(battle_id, outcome, _checked_voter(voter), source, client=client)
         return self._writer.submit(request, self.config.limits)
 
     def vote(self, battle_id: str, outcome: str, voter: str) -> Vote:

@@ -1,5 +1,6 @@
 """The arena of ``evalatlas serve``: contestants, pairing, voter limits and a prompt set,
-checked before the server starts so a mistake is one line, not a failure on first battle.
+checked before the server starts so a mistake is one line, not a failure on first battle;
+and which proxies' forwarded addresses the server believes.
 
 A prompt set is JSON Lines, one object a line with ``prompt`` and optional ``category``
 (other fields are ignored), or a ``.txt`` file with one prompt per line.
@@ -7,13 +8,16 @@ A prompt set is JSON Lines, one object a line with ``prompt`` and optional ``cat
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from evalatlas.arena import ArenaConfig, PairingMode, PromptItem
+import typer
+
+from evalatlas.arena import ArenaConfig, BattleLimits, PairingMode, PromptItem
 from evalatlas.arena.answers import ModelAnswerer
 from evalatlas.arena.service import MAX_PROMPT_CHARS
 from evalatlas.errors import ConfigError, DataError
@@ -22,6 +26,46 @@ from evalatlas.models.catalog import bundled_model
 from evalatlas.store import VoteLimits
 
 MAX_CATEGORY_CHARS = 128
+_VOTES = VoteLimits()
+_BATTLES = BattleLimits()
+_NEW_VOTERS = ArenaConfig().new_voters_per_hour or 0
+
+AddressRateLimit = Annotated[
+    int,
+    typer.Option(
+        min=0, help="Votes per minute per client address, whatever its voters (0: no limit)."
+    ),
+]
+AddressDailyCap = Annotated[
+    int, typer.Option(min=0, help="Votes per UTC day per client address (0: no limit).")
+]
+BattleLimit = Annotated[
+    int, typer.Option(min=0, help="Battles a voter may start in any hour (0: no limit).")
+]
+AddressBattleLimit = Annotated[
+    int, typer.Option(min=0, help="Battles a client address may start in any hour (0: none).")
+]
+MaxAnswering = Annotated[
+    int, typer.Option(min=1, help="Battles answered at once (each runs two models).")
+]
+MaxWaiting = Annotated[
+    int,
+    typer.Option(min=0, help="Battles waiting for a turn; beyond them a start is refused (503)."),
+]
+NewVoters = Annotated[
+    int,
+    typer.Option(
+        min=0, help="New voter identities issued to one client address per hour (0: no limit)."
+    ),
+]
+TrustedProxies = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trusted-proxy",
+        help="Address or network of a reverse proxy whose X-Forwarded-For is believed "
+        "(repeat for each; default none: the peer address is the client's).",
+    ),
+]
 # Backends that cannot write an answer to a free-form prompt.
 NON_GENERATING = {"random": "only guesses among choices", "responses": "replays stored answers"}
 
@@ -36,6 +80,13 @@ class ArenaServeOptions:
     rate_limit: int
     daily_cap: int
     max_tokens: int
+    address_rate_limit: int = _VOTES.client_per_minute or 0
+    address_daily_cap: int = _VOTES.client_per_day or 0
+    battle_limit: int = _BATTLES.per_hour or 0
+    address_battle_limit: int = _BATTLES.client_per_hour or 0
+    max_answering: int = _BATTLES.answering
+    max_waiting: int = _BATTLES.waiting
+    new_voters_per_hour: int = _NEW_VOTERS
 
 
 def arena_setup(options: ArenaServeOptions) -> tuple[ArenaConfig, ModelAnswerer | None]:
@@ -46,12 +97,42 @@ def arena_setup(options: ArenaServeOptions) -> tuple[ArenaConfig, ModelAnswerer 
     config = ArenaConfig(
         contestants=contestants,
         pairing=options.pairing,
-        limits=VoteLimits(per_minute=options.rate_limit or None, per_day=options.daily_cap or None),
+        limits=VoteLimits(
+            per_minute=options.rate_limit or None,
+            per_day=options.daily_cap or None,
+            client_per_minute=options.address_rate_limit or None,
+            client_per_day=options.address_daily_cap or None,
+        ),
         prompt_set=prompt_set,
+        battle_limits=BattleLimits(
+            per_hour=options.battle_limit or None,
+            client_per_hour=options.address_battle_limit or None,
+            answering=options.max_answering,
+            waiting=options.max_waiting,
+        ),
+        new_voters_per_hour=options.new_voters_per_hour or None,
     )
     if not contestants:
         return config, None
     return config, ModelAnswerer(contestants, max_tokens=options.max_tokens)
+
+
+def trusted_proxies(addresses: Sequence[str]) -> tuple[str, ...]:
+    """The ``--trusted-proxy`` values, each an IP address or network; ConfigError naming
+    the first that is neither."""
+    checked = []
+    for address in addresses:
+        try:
+            network = ipaddress.ip_network(address.strip(), strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"--trusted-proxy {address!r}: not an IP address or network "
+                "(e.g. 127.0.0.1, 10.0.0.0/8, ::1)"
+            ) from exc
+        # A single address stays an address: every uvicorn reads those, not all networks.
+        single = network.prefixlen == network.max_prefixlen
+        checked.append(str(network.network_address) if single else str(network))
+    return tuple(dict.fromkeys(checked))
 
 
 def _checked_contestants(models: Sequence[str]) -> tuple[str, ...]:

@@ -6,14 +6,26 @@ from __future__ import annotations
 import socket
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from evalatlas.arena import PairingMode
 from evalatlas.arena.answers import DEFAULT_MAX_TOKENS
-from evalatlas.cli.arena_serve import ArenaServeOptions, arena_setup
+from evalatlas.cli.arena_serve import (
+    AddressBattleLimit,
+    AddressDailyCap,
+    AddressRateLimit,
+    ArenaServeOptions,
+    BattleLimit,
+    MaxAnswering,
+    MaxWaiting,
+    NewVoters,
+    TrustedProxies,
+    arena_setup,
+    trusted_proxies,
+)
 from evalatlas.cli.options import WorkspaceOption
 from evalatlas.errors import ConfigError
 from evalatlas.queue import QueueLimits, check_submission
@@ -60,6 +72,14 @@ def serve_command(
     arena_rate_limit: ArenaRateLimit = _LIMITS.per_minute or 0,
     arena_daily_cap: ArenaDailyCap = _LIMITS.per_day or 0,
     arena_max_tokens: ArenaMaxTokens = DEFAULT_MAX_TOKENS,
+    arena_address_rate_limit: AddressRateLimit = ArenaServeOptions.address_rate_limit,
+    arena_address_daily_cap: AddressDailyCap = ArenaServeOptions.address_daily_cap,
+    arena_battle_limit: BattleLimit = ArenaServeOptions.battle_limit,
+    arena_address_battle_limit: AddressBattleLimit = ArenaServeOptions.address_battle_limit,
+    arena_max_answering: MaxAnswering = ArenaServeOptions.max_answering,
+    arena_max_waiting: MaxWaiting = ArenaServeOptions.max_waiting,
+    arena_new_voters_per_hour: NewVoters = ArenaServeOptions.new_voters_per_hour,
+    trusted_proxy: TrustedProxies = None,
 ) -> None:
     """Serve the leaderboard, model pages, per-sample records and arena of a workspace."""
     import uvicorn
@@ -74,8 +94,16 @@ def serve_command(
             rate_limit=arena_rate_limit,
             daily_cap=arena_daily_cap,
             max_tokens=arena_max_tokens,
+            address_rate_limit=arena_address_rate_limit,
+            address_daily_cap=arena_address_daily_cap,
+            battle_limit=arena_battle_limit,
+            address_battle_limit=arena_address_battle_limit,
+            max_answering=arena_max_answering,
+            max_waiting=arena_max_waiting,
+            new_voters_per_hour=arena_new_voters_per_hour,
         )
     )
+    proxies = trusted_proxies(trusted_proxy or [])
     check_address(host, port)
     root = workspace or default_workspace()
     limits = QueueLimits.from_environment()
@@ -93,10 +121,25 @@ def serve_command(
     )
     try:
         # Access lines are info-level, below the level shown: skip building them at all.
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            **proxy_settings(proxies),
+        )
     finally:
         if answerer is not None:
             answerer.close()
+
+
+def proxy_settings(proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's proxy settings: believe X-Forwarded-For only from ``proxies`` (uvicorn
+    otherwise believes it from 127.0.0.1, so any local client could name its address)."""
+    if not proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(proxies)}
 
 
 def check_address(host: str, port: int) -> None:

@@ -4,8 +4,9 @@ A battle is a prompt answered by two models; a vote decides it (A, B, TIE or BOT
 Each battle has at most one vote (a unique key on ``battle_id``): submitting the same vote
 again returns the stored one, a different vote on a decided battle is refused. Votes are
 written in batches (``record_votes``) by the arena's one writer, each batch in one
-transaction, and every vote is checked against the voter's rate limit and daily cap inside
-that transaction, so concurrent requests cannot slip past them together. A vote may carry
+transaction, and every vote is checked against the voter's (and its client address's) rate
+limit and daily cap inside that transaction, so concurrent requests cannot slip past them
+together (see ``vote_limits.py``). A vote may carry
 ``details`` (JSON): a judge's vote keeps there how it was reached (both orders' verdicts,
 the template, the answers' lengths), so its bias audit can be recomputed from the store.
 """
@@ -15,16 +16,18 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, insert, select
 
-from evalatlas.errors import ArenaError, BattleDecided, UnknownBattle, VoteLimited
+from evalatlas.errors import ArenaError, BattleDecided, UnknownBattle
 from evalatlas.store.schema import arena_battles, arena_votes
 from evalatlas.store.sections import StoreSection
+from evalatlas.store.vote_limits import RecentVotes
+from evalatlas.store.vote_limits import VoteLimits as VoteLimits  # first defined here
 
 OUTCOMES = ("A", "B", "TIE", "BOTH_BAD")
 INSERT_CHUNK = 2_000
@@ -91,6 +94,7 @@ class Vote(BaseModel):
     created_at: datetime
     excluded_reason: str | None = None
     details: dict[str, Any] | None = None
+    client: str | None = None  # an opaque key of the address it came from, if any
 
 
 Battle.model_rebuild()
@@ -105,15 +109,7 @@ class VoteRequest:
     voter: str
     source: VoteSource = VoteSource.HUMAN
     details: dict[str, Any] | None = None  # how the vote was reached (judge votes)
-
-
-@dataclass(frozen=True, slots=True)
-class VoteLimits:
-    """At most ``per_minute`` votes in any 60 seconds and ``per_day`` per UTC day, per
-    voter; None: no limit (imports and judges)."""
-
-    per_minute: int | None = 30
-    per_day: int | None = 1_000
+    client: str | None = None  # an opaque key of the address it came from (arena votes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,14 +303,13 @@ class _VoteBatch:
     def __init__(
         self, conn: Connection, requests: Sequence[VoteRequest], limits: VoteLimits, now: datetime
     ) -> None:
-        self._conn, self._limits, self._now = conn, limits, now
+        self._conn, self._now = conn, now
         ids = list(dict.fromkeys(request.battle_id for request in requests))
         self._battles = _battle_facts(conn, ids)
         self._votes = _votes_of(conn, ids)
         voters = list(dict.fromkeys(request.voter for request in requests))
-        self._minute_since = now - timedelta(seconds=60)
-        self._day_since = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        self._counts = _recent_counts(conn, voters, limits, self._minute_since, self._day_since)
+        clients = list(dict.fromkeys(r.client for r in requests if r.client is not None))
+        self._recent = RecentVotes(conn, limits, (voters, clients), now)
         self._pending: list[dict[str, Any]] = []
 
     def decide(self, request: VoteRequest) -> VoteResult:
@@ -330,13 +325,12 @@ class _VoteBatch:
         existing = self._votes.get(request.battle_id)
         if existing is not None:
             return _repeat_or_refuse(existing, request, model_a, model_b)
-        refusal = self._limit_refusal(request.voter)
+        refusal = self._recent.refusal(request.voter, request.client)
         if refusal is not None:
             return VoteResult(None, refusal)
         row = _vote_row(request, self._now, leak)
         self._pending.append(row)
-        minute, day = self._counts.get(request.voter, (0, 0))
-        self._counts[request.voter] = (minute + 1, day + 1)
+        self._recent.accept(request.voter, request.client)
         # A placeholder id until the insert; a repeat later in this batch sees this vote.
         self._votes[request.battle_id] = Vote(id=0, **row)
         return VoteResult(self._votes[request.battle_id], model_a=model_a, model_b=model_b)
@@ -354,18 +348,6 @@ class _VoteBatch:
             for row, vote_id in zip(self._pending, inserted.scalars(), strict=True)
         }
         return [_with_stored_vote(result, stored) for result in results]
-
-    def _limit_refusal(self, voter: str) -> VoteLimited | None:
-        minute, day = self._counts.get(voter, (0, 0))
-        for limit, count, unit in (
-            (self._limits.per_minute, minute, "votes a minute"),
-            (self._limits.per_day, day, "votes a day"),
-        ):
-            if limit is not None and count >= limit:
-                return VoteLimited(
-                    f"arena: voter limit of {limit} {unit} reached; wait before voting again"
-                )
-        return None
 
 
 def _with_stored_vote(result: VoteResult, stored: dict[str, Vote]) -> VoteResult:
@@ -401,34 +383,6 @@ def _votes_of(conn: Connection, ids: list[str]) -> dict[str, Vote]:
         for row in rows.mappings():
             votes[row["battle_id"]] = Vote(**row)
     return votes
-
-
-def _recent_counts(
-    conn: Connection,
-    voters: list[str],
-    limits: VoteLimits,
-    minute_since: datetime,
-    day_since: datetime,
-) -> dict[str, tuple[int, int]]:
-    """Votes of each voter in the last minute and since the start of the UTC day."""
-    if limits.per_minute is None and limits.per_day is None:
-        return {}
-    since = min(minute_since, day_since)
-    counts: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(voters), ID_CHUNK):
-        chunk = voters[start : start + ID_CHUNK]
-        query = (
-            select(
-                arena_votes.c.voter,
-                func.count().filter(arena_votes.c.created_at >= minute_since),
-                func.count().filter(arena_votes.c.created_at >= day_since),
-            )
-            .where(arena_votes.c.voter.in_(chunk), arena_votes.c.created_at >= since)
-            .group_by(arena_votes.c.voter)
-        )
-        for voter, minute, day in conn.execute(query):
-            counts[voter] = (int(minute), int(day))
-    return counts
 
 
 def _repeat_or_refuse(
@@ -507,4 +461,5 @@ def _vote_row(request: VoteRequest, now: datetime, leak: str | None) -> dict[str
         "created_at": now,
         "excluded_reason": None if leak is None else f"identity revealed: {leak}",
         "details": request.details,
+        "client": request.client,
     }

@@ -294,6 +294,17 @@ def record_vote_details(conn: Connection) -> None:
     conn.exec_driver_sql(f"ALTER TABLE arena_votes ADD COLUMN details {json_type}")
 
 
+def record_vote_clients(conn: Connection) -> None:
+    """Version 11: the client address a vote came from, as an opaque key, indexed with
+    the vote's time, so a client's votes are limited besides its voter's (a script that
+    makes up a voter per vote stays within one address's limits). Votes stored before it
+    and imported or judged votes have none (NULL)."""
+    conn.exec_driver_sql("ALTER TABLE arena_votes ADD COLUMN client VARCHAR(64)")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_arena_votes_client_time ON arena_votes (client, created_at)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -305,6 +316,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     index_runs_by_status_and_finish_time,
     create_arena_tables,
     record_vote_details,
+    record_vote_clients,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -207,6 +207,8 @@ arena_votes = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("excluded_reason", Text, nullable=True),
     Column("details", PortableJSON, nullable=True),
+    Column("client", String(64), nullable=True),
     UniqueConstraint("battle_id", name="uq_arena_votes_battle"),
     Index("ix_arena_votes_voter_time", "voter", "created_at"),
+    Index("ix_arena_votes_client_time", "client", "created_at"),
 )

@@ -38,6 +38,7 @@ from evalatlas.web.errors import install_error_handlers
 from evalatlas.web.headers import SecurityHeaders
 from evalatlas.web.openapi_doc import document_error_responses
 from evalatlas.web.state import SubmissionCheck, WebState
+from evalatlas.web.voter import VoterIdentity
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The arena's routes first: its vote is the busiest request, and every router tried before
@@ -75,6 +76,8 @@ def create_app(
     store = Store.open(store_root)
     templates = template_environment()
     arena = Arena(store, arena_config or ArenaConfig(), answerer)
+    # Voter identities are signed with the workspace's secret (drawn on first start).
+    voters = VoterIdentity.for_workspace(store_root, arena.config.new_voters_per_hour)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -96,6 +99,7 @@ def create_app(
         arena=arena,
         submission_check=submission_check,
         admin=AdminAccess.from_environment(),
+        voters=voters,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

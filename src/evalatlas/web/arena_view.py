@@ -129,10 +129,12 @@ def reveal(battle: Battle) -> Reveal | None:
     )
 
 
-def battle_context(battle: Battle) -> dict[str, Any]:
+def battle_context(battle: Battle, retry: str | None = None) -> dict[str, Any]:
+    """The battle page; ``retry``: why a vote was refused for now, and when to vote again."""
     return {
         "title": "Arena battle",
         "battle": battle,
+        "retry": retry,
         "reveal": reveal(battle),
         "outcomes": OUTCOME_LABELS,
         "vote_url": battle_url(battle.id) + "/vote",
@@ -144,12 +146,11 @@ def arena_json(arena: Arena, counts: ArenaCounts, drawn: PromptItem | None) -> d
     """What the arena page says: whether it can start battles, how many contestants it
     pairs (not which: a battle's pair stays hidden until its vote), the voter limits, the
     prompt set's size, the counts, and a drawn prompt when asked for one."""
-    limits = arena.config.limits
     return {
         "can_battle": arena.can_battle,
         "contestants": len(set(arena.config.contestants)),
         "pairing": arena.config.pairing.value,
-        "limits": {"votes_per_minute": limits.per_minute, "votes_per_day": limits.per_day},
+        "limits": limits_json(arena),
         "prompt_set": len(arena.config.prompt_set),
         "counts": {
             "battles": counts.battles,
@@ -161,9 +162,31 @@ def arena_json(arena: Arena, counts: ArenaCounts, drawn: PromptItem | None) -> d
     }
 
 
-def arena_form_context(arena: Arena, values: dict[str, str], error: str | None) -> dict[str, Any]:
+def limits_json(arena: Arena) -> dict[str, int | None]:
+    """Every limit a voter meets (None: no limit): votes and battle starts per voter and
+    per client address, new identities per address, and battles answered or waiting."""
+    votes, battles = arena.config.limits, arena.config.battle_limits
+    return {
+        "votes_per_minute": votes.per_minute,
+        "votes_per_day": votes.per_day,
+        "address_votes_per_minute": votes.client_per_minute,
+        "address_votes_per_day": votes.client_per_day,
+        "battles_per_hour": battles.per_hour,
+        "address_battles_per_hour": battles.client_per_hour,
+        "new_voters_per_hour": arena.config.new_voters_per_hour,
+        "battles_answering": battles.answering,
+        "battles_waiting": battles.waiting,
+    }
+
+
+def arena_form_context(
+    arena: Arena, values: dict[str, str], error: str | None, retry: str | None = None
+) -> dict[str, Any]:
+    """The prompt form; ``error``: why the prompt was refused, ``retry``: why the start
+    was refused for now and when to try again."""
     return {
         "title": "Arena",
+        "retry": retry,
         "can_battle": arena.can_battle,
         "contestants": len(set(arena.config.contestants)),
         "has_prompt_set": bool(arena.config.prompt_set),

@@ -4,7 +4,8 @@ A JSON route (``/api/...``) answers ``{"error": code, "detail": message}``; a pa
 the same status with an HTML error page. Bad query values and refused submissions are 422
 naming the parameter, unknown models, runs and battles 404, admin calls without the right
 token 403, an unusable workspace 503. Arena votes: a different vote on a decided battle 409,
-a voter over its rate limit or daily cap 429, any other refused battle or vote 422.
+a voter (or address) over its vote or battle limits 429, a server answering as many battles
+as it allows 503 (both with ``Retry-After``), any other refused battle or vote 422.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from jinja2 import Environment
 from starlette.exceptions import HTTPException
 
 from evalatlas.errors import (
+    ArenaBusy,
     ArenaError,
     AtlasError,
     BattleDecided,
+    BattleLimited,
+    RetryLater,
     StoreError,
     SubmissionRefused,
     UnknownBattle,
@@ -63,8 +67,10 @@ def status_for(error: AtlasError) -> int:
         return 404
     if isinstance(error, BattleDecided):
         return 409
-    if isinstance(error, VoteLimited):
+    if isinstance(error, VoteLimited | BattleLimited):
         return 429
+    if isinstance(error, ArenaBusy):
+        return 503
     if isinstance(error, ArenaError):
         return 422
     if isinstance(error, Forbidden):
@@ -91,7 +97,10 @@ def install_error_handlers(app: FastAPI, environment: Environment) -> None:
 
     async def on_atlas_error(request: Request, exc: Exception) -> Response:
         error = exc if isinstance(exc, AtlasError) else AtlasError(str(exc))
-        return error_response(request, environment, status_for(error), error.code, str(error))
+        response = error_response(request, environment, status_for(error), error.code, str(error))
+        if isinstance(error, RetryLater) and error.retry_after_s is not None:
+            response.headers["Retry-After"] = str(error.retry_after_s)
+        return response
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
