@@ -226,6 +226,48 @@ def test_no_tie_note_for_a_clear_leader_or_a_single_model() -> None:
     assert names(alone.ranked) == ["Gamma"] and alone.tie is None
 
 
+def near_random_models() -> CapabilityMap:
+    """Two models whose MMLU intervals overlap near the top, both reaching down to random
+    guessing (0.25), and one clearly below them that also does."""
+    return capability_map(
+        board(
+            row(card("Lucky"), cell("mmlu", 0.30, 0.04, 0.25)),
+            row(card("Guesser"), cell("mmlu", 0.27, 0.04, 0.25)),
+            row(card("Worse"), cell("mmlu", 0.24, 0.03, 0.25)),
+        )
+    )
+
+
+def test_models_indistinguishable_from_random_are_never_tied_at_the_top() -> None:
+    found = discover(near_random_models(), DiscoveryQuery(Category.KNOWLEDGE))
+    assert [c.score.near_random for c in found.ranked] == [True, True, True]
+    assert found.tie is None  # guessing is no lead to be tied for
+    assert found.random_note is not None
+    assert [c.name for c in found.random_note.models] == ["Lucky", "Guesser", "Worse"]
+    assert "not distinguishable from random guessing" in found.random_note.text
+    assert "No model here is shown to do better than guessing" in found.random_note.text
+
+
+def test_a_real_leader_is_not_tied_with_a_model_at_random_level() -> None:
+    capabilities = capability_map(
+        board(
+            row(card("Strong"), cell("mmlu", 0.40, 0.05, 0.25)),
+            row(card("Guesser"), cell("mmlu", 0.30, 0.03, 0.25)),
+        )
+    )
+    found = discover(capabilities, DiscoveryQuery(Category.KNOWLEDGE))
+    strong, guesser = found.ranked
+    assert not strong.score.near_random and guesser.score.near_random
+    # The intervals overlap (40 ± 13 vs 7 ± 8 normalised) but the guesser takes no tie.
+    assert found.tie is None
+    assert found.random_note is not None and [c.name for c in found.random_note.models] == [
+        "Guesser"
+    ]
+    # A raw score (no baseline known) claims nothing either way.
+    raw = capability_map(board(row(card("Raw"), cell("quiz", 0.01, 0.01))))
+    assert raw.rows[0].scores[Category.OTHER].versus_random is None
+
+
 def test_partial_models_are_listed_apart_and_unranked() -> None:
     built = capability_map(
         board(

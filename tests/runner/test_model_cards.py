@@ -23,16 +23,17 @@ def info(**facts: str) -> ModelInfo:
 
 
 def test_model_type_rules() -> None:
-    assert model_type(info(architecture="llama", quantisation="Q4_1")) == "quantised"
+    # Quantisation is a property, not a type: a Q4 chat model is instruction-tuned.
+    assert model_type(info(architecture="llama", quantisation="Q4_1")) == "pretrained"
     assert model_type(info(architecture="llama", quantisation="Q4_K_M", chat_template="t")) == (
-        "quantised"
+        "instruction-tuned"
     )
     assert model_type(info(architecture="llama", quantisation="F16", chat_template="t")) == (
         "instruction-tuned"
     )
     assert model_type(info(architecture="llama", quantisation="ALL_F32")) == "pretrained"
     assert model_type(info(architecture="llama", dtype="bfloat16")) == "pretrained"
-    assert model_type(info(architecture="llama", dtype="int8")) == "quantised"
+    assert model_type(info(architecture="llama", dtype="int8")) == "pretrained"
     assert model_type(info(architecture="llama", base_models="2", quantisation="Q8_0")) == "merge"
     assert model_type(info(architecture="llama", base_models="1")) == "pretrained"
     assert model_type(info(quantisation="file type 99")) == "unknown"
@@ -59,7 +60,7 @@ def test_card_keeps_known_facts_and_the_backend_report() -> None:
         "base_model": "SmolLM2 135M",
         "source": "/models/smol.gguf",
         "has_chat_template": True,
-        "model_type": "quantised",
+        "model_type": "instruction-tuned",
         "backend_metadata": {
             "architecture": "llama",
             "quantisation": "Q4_1",
@@ -73,6 +74,18 @@ def test_card_keeps_known_facts_and_the_backend_report() -> None:
     assert model_card_metadata(hub)["source"] == "org/m@0123abcd"
     folder = ModelInfo("hf:/models/m?gguf_file=m.gguf", "hf", "m", "sha256:1", metadata={})
     assert model_card_metadata(folder)["source"] == "/models/m/m.gguf"
+    assert "display_name" not in card  # only the catalog names a model better than itself
+
+
+def test_a_bundled_model_is_recorded_under_its_catalog_name() -> None:
+    gguf_name = "Smollm2 135M 8k Lc100K Mix1 Ep2"  # the GGUF's general.name
+    bundled = ModelInfo(
+        "bundled:smollm2-135m-instruct?n_threads=1", "llamacpp", gguf_name, "sha256:2",
+        chat_template="t", metadata={"architecture": "llama", "quantisation": "Q4_1"},
+    )  # fmt: skip
+    card = model_card_metadata(bundled)
+    assert card["display_name"] == "smollm2-135m-instruct"
+    assert (card["model_type"], card["quantisation"]) == ("instruction-tuned", "Q4_1")
     served = ModelInfo("openai:http://127.0.0.1:8080/v1#smol", "openai", "smol", "openai:x")
     assert model_card_metadata(served)["source"] == "http://127.0.0.1:8080/v1"
 
@@ -135,7 +148,7 @@ def test_the_card_is_stored_with_the_run_and_kept_current(tmp_path: Path) -> Non
         evaluate(load_model("random"), resolve_tasks("arithmetic_mc"), EvalConfig(limit=2), store)
         guesser = store.list_model_cards()[1]
     assert reused.reused
-    assert (first.metadata["quantisation"], first.metadata["model_type"]) == ("Q4_1", "quantised")
+    assert (first.metadata["quantisation"], first.metadata["model_type"]) == ("Q4_1", "pretrained")
     assert (second.metadata["quantisation"], second.metadata["model_type"]) == ("F16", "pretrained")
     assert guesser.metadata == {
         "has_chat_template": False,

@@ -97,8 +97,10 @@ def test_sorting_by_name_parameters_and_rank(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("type=quantised", {"Tiny 135M"}),
-        ("type=merge&type=pretrained", {"Merge 70B", "Base 13B", XSS_NAME}),
+        # Quantisation is a property with a filter of its own, not a type: the Q4_1 model
+        # without a chat template is pretrained.
+        ("type=pretrained&quantisation=Q4_1", {"Tiny 135M"}),
+        ("type=merge&type=pretrained", {"Merge 70B", "Base 13B", XSS_NAME, "Tiny 135M"}),
         ("type=merge,instruction-tuned", {"Merge 70B", "Chat 1.7B"}),
         ("type=unknown", {"random baseline"}),
         ("params=edge", {"Tiny 135M"}),
@@ -115,6 +117,7 @@ def test_sorting_by_name_parameters_and_rank(client: TestClient) -> None:
         ("licence=mit&licence=llama2", {"Merge 70B", XSS_NAME, "Base 13B"}),
         ("quantisation=q4_1", {"Tiny 135M"}),
         ("type=pretrained&params=consumer", {XSS_NAME}),
+        ("type=pretrained&params=edge", {"Tiny 135M"}),
         ("q=nothing-like-this", set()),
         ("q=&type=&params=", ALL_NAMES),  # untouched form fields filter nothing
     ],

@@ -29,10 +29,16 @@ Rules (mapping version ``CATEGORY_MAP_VERSION``; change the version with the map
   1 + the number of models whose interval lies wholly above (as on the leaderboard).
   Models covering only some columns are listed apart, unranked: their mean is over other
   tasks, so it is not comparable.
+- **Random guessing**: a category score on the normalised scale (every part normalised)
+  whose 95% interval includes 0 is *not distinguishable from random guessing* on the
+  category's tasks (``analysis.random_baseline``); ``random_note`` names such ranked
+  models. They are never "tied at the top": a tie is a claim that the leaders are good
+  alike, and guessing is no lead. When the best-scoring model itself is not
+  distinguishable from random guessing there is no tie note at all.
 - **Tie note**: when the 95% interval of the best-scoring ranked model overlaps those of
-  others, the note names them. Overlapping intervals are a conservative test: models
-  whose intervals overlap a little may still differ, but models whose intervals do not
-  overlap certainly do at this level.
+  others (those not distinguishable from random guessing left out), the note names them.
+  Overlapping intervals are a conservative test: models whose intervals overlap a little
+  may still differ, but models whose intervals do not overlap certainly do at this level.
 """
 
 from __future__ import annotations
@@ -47,6 +53,12 @@ import numpy as np
 
 from evalatlas.analysis.leaderboard import Leaderboard, ScoreCell
 from evalatlas.analysis.model_cards import ModelCard
+from evalatlas.analysis.random_baseline import (
+    NOT_DISTINGUISHABLE,
+    VersusRandom,
+    is_indistinguishable,
+    versus_random,
+)
 from evalatlas.analysis.rank_intervals import point_ranks
 from evalatlas.scoring.normalised import NORMAL_95
 
@@ -112,10 +124,22 @@ class CategoryScore:
     n: int
     tasks: tuple[str, ...]  # the category's columns this model has, in name order
     of_tasks: int  # how many columns the category has on the board
+    normalised: bool = True  # every part is normalised (random guessing 0)
 
     @property
     def complete(self) -> bool:
         return len(self.tasks) == self.of_tasks
+
+    @property
+    def versus_random(self) -> VersusRandom | None:
+        """Where the interval lies against random guessing (0); None off the normalised
+        scale, where the baseline is unknown."""
+        return versus_random(self.ci_low, self.ci_high, 0.0) if self.normalised else None
+
+    @property
+    def near_random(self) -> bool:
+        """Not distinguishable from random guessing: the interval includes 0."""
+        return is_indistinguishable(self.versus_random)
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,10 @@ def _category_scores(
     ]
     parts = np.array(table, dtype=np.float64).reshape(len(board.rows), len(columns), 4)
     sizes = [sum(c.n for t in columns if (c := row.cells.get(t)) is not None) for row in board.rows]
+    normalised = [
+        all(c.normalised is not None for t in columns if (c := row.cells.get(t)) is not None)
+        for row in board.rows
+    ]
     present = ~np.isnan(parts[:, :, 0])
     k = present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -198,6 +226,7 @@ def _category_scores(
                     sizes[index],
                     covered,
                     len(columns),
+                    normalised[index],
                 ),
             )
 
@@ -251,12 +280,21 @@ class TieNote:
 
 
 @dataclass(frozen=True)
+class RandomNote:
+    """The ranked models whose category score cannot be told apart from random guessing."""
+
+    models: tuple[ModelCard, ...]
+    text: str
+
+
+@dataclass(frozen=True)
 class Discovery:
     query: DiscoveryQuery
     tasks: tuple[str, ...]  # the category's columns on the board
     ranked: tuple[Candidate, ...]  # complete coverage, best score first
     partial: tuple[Candidate, ...]  # some of the category's columns only, best score first
     tie: TieNote | None  # None when the leader's interval overlaps no other's
+    random_note: RandomNote | None = None  # None when every ranked model beats guessing
 
 
 def discover(capabilities: CapabilityMap, query: DiscoveryQuery) -> Discovery:
@@ -279,6 +317,7 @@ def discover(capabilities: CapabilityMap, query: DiscoveryQuery) -> Discovery:
         ranked=ranked,
         partial=partial,
         tie=tie_note(ranked),
+        random_note=random_note(ranked),
     )
 
 
@@ -304,14 +343,16 @@ def _ranks(scores: Sequence[CategoryScore]) -> list[int]:
 
 def tie_note(ranked: Sequence[Candidate]) -> TieNote | None:
     """The note naming the models whose interval overlaps the first one's, if any."""
-    if len(ranked) < 2:
+    if len(ranked) < 2 or ranked[0].score.near_random:
         return None
     leader = ranked[0]
     low, high = _interval(leader.score)
     tied = [
         other
         for other in ranked[1:]
-        if _interval(other.score)[0] <= high and _interval(other.score)[1] >= low
+        if _interval(other.score)[0] <= high
+        and _interval(other.score)[1] >= low
+        and not other.score.near_random
     ]
     if not tied:
         return None
@@ -321,6 +362,22 @@ def tie_note(ranked: Sequence[Candidate]) -> TieNote | None:
         f"{_shown(leader.score)} overlaps those of {others}; the data do not separate them."
     )
     return TieNote(leader.card, tuple(other.card for other in tied), text)
+
+
+def random_note(ranked: Sequence[Candidate]) -> RandomNote | None:
+    """The note naming the ranked models not distinguishable from random guessing."""
+    near = [candidate for candidate in ranked if candidate.score.near_random]
+    if not near:
+        return None
+    names = _joined([f"{item.card.name} {_shown(item.score)}" for item in near])
+    verb = "is" if len(near) == 1 else "are"
+    text = (
+        f"{names} {verb} {NOT_DISTINGUISHABLE} on this category's tasks: the 95% interval "
+        "includes 0, the score of random guessing."
+    )
+    if len(near) == len(ranked):
+        text += " No model here is shown to do better than guessing."
+    return RandomNote(tuple(item.card for item in near), text)
 
 
 def _shown(score: CategoryScore) -> str:

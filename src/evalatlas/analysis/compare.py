@@ -16,6 +16,11 @@ Per task:
   tasks (``holm_adjust``), so that "A better" on any of ten tasks is not a one-in-twenty
   accident; the uncorrected p-value is reported beside it.
 
+The 95% interval of a difference is unadjusted (this task alone) while the verdict is
+Holm-adjusted, so an interval can exclude 0 on a task whose verdict is still "no
+significant difference"; ``summary`` says so in words whenever it happens. Each side also
+says where its board cell lies against random guessing (``analysis.random_baseline``).
+
 Scores are compared raw: the board's normalisation is monotone, so it changes no verdict.
 A task only one model has, or whose runs share no scored item (per-sample scores not
 stored, or a metric without per-sample values), is listed as not comparable, with why.
@@ -35,6 +40,7 @@ from enum import StrEnum
 import numpy as np
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard, ScoreCell
+from evalatlas.analysis.random_baseline import VersusRandom, cell_versus_random
 from evalatlas.errors import ConfigError, StoreError, did_you_mean
 from evalatlas.scoring.paired import (
     DEFAULT_N_BOOT,
@@ -88,6 +94,12 @@ class TaskComparison:
     run_a: str
     run_b: str
     settings_differ: tuple[str, ...]  # e.g. "num_fewshot: 5 vs 0"
+    a_versus_random: VersusRandom | None = None  # A's board cell against random guessing
+    b_versus_random: VersusRandom | None = None
+
+    @property
+    def interval_excludes_zero(self) -> bool:
+        return self.ci_low > 0.0 or self.ci_high < 0.0
 
 
 @dataclass(frozen=True)
@@ -137,13 +149,55 @@ def compare_models(
         if isinstance(outcome, NotComparable):
             skipped.append(outcome)
         else:
-            compared.append(outcome)
+            baseline = board.random_baseline.get(task)
+            compared.append(
+                replace(
+                    outcome,
+                    a_versus_random=cell_versus_random(cell_a, baseline),
+                    b_versus_random=cell_versus_random(cell_b, baseline),
+                )
+            )
     adjusted = holm_adjust([row.p_value for row in compared])
     final = tuple(
         replace(row, p_adjusted=p, verdict=verdict(row.difference, p, alpha))
         for row, p in zip(compared, adjusted, strict=True)
     )
     return Comparison(row_a.card, row_b.card, final, tuple(skipped), alpha, n_boot, seed)
+
+
+def summary(comparison: Comparison) -> str:
+    """One paragraph: the verdicts counted, and why an interval that excludes 0 can sit
+    beside "no significant difference" (the interval is unadjusted, the verdict is not)."""
+    tasks = comparison.tasks
+    if not tasks:
+        return "No task could be compared on shared items."
+    counts = {v: sum(1 for t in tasks if t.verdict is v) for v in Verdict}
+    a, b = comparison.a.name, comparison.b.name
+    text = (
+        f"Over {len(tasks)} compared task{'s' if len(tasks) != 1 else ''}: {a} better on "
+        f"{counts[Verdict.A_BETTER]}, {b} better on {counts[Verdict.B_BETTER]}, no "
+        f"significant difference on {counts[Verdict.NO_DIFFERENCE]} (alpha "
+        f"{comparison.alpha:g}, Holm-adjusted across the {len(tasks)} tasks)."
+    )
+    both = [t for t in tasks if t.interval_excludes_zero and t.verdict is Verdict.NO_DIFFERENCE]
+    by_holm = [t.task for t in both if t.p_value < comparison.alpha]
+    by_test = [t.task for t in both if not t.p_value < comparison.alpha]
+    if by_holm:
+        text += (
+            f" On {', '.join(by_holm)} the 95% interval of the difference excludes 0, yet "
+            "the verdict is no significant difference: both hold, because the interval is "
+            "unadjusted (that task alone), while the verdict uses the p-value after Holm's "
+            f"correction for testing {len(tasks)} tasks at once, which asks for stronger "
+            "evidence."
+        )
+    if by_test:
+        text += (
+            f" On {', '.join(by_test)} the 95% interval excludes 0 but the paired test's "
+            "p-value does not reach alpha: the interval and the test are different "
+            "procedures (e.g. a t interval beside McNemar's test), which can disagree "
+            "near the threshold; the verdict follows the test."
+        )
+    return text
 
 
 def verdict(difference: float, p_value: float, alpha: float) -> Verdict:

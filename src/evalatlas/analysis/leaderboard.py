@@ -63,6 +63,7 @@ __all__ = [
     "ModelCard",
     "ScoreCell",
     "build_leaderboard",
+    "display_names",
     "leaderboard_fingerprint",
     "model_card",
     "moderated_cards",
@@ -146,6 +147,12 @@ def moderated_cards(store: Store) -> dict[ModelId, ModelCard]:
         model = (stored.reference, stored.fingerprint)
         cards[model] = card_from_stored(stored, overrides.get(model), flags.get(model, ()))
     return cards
+
+
+def display_names(store: Store) -> dict[ModelId, str]:
+    """Every stored model's one display name (``model_cards.display_name``, an admin's
+    name winning), by (reference, fingerprint): what the CLI and every page show."""
+    return {model: card.name for model, card in moderated_cards(store).items()}
 
 
 def build_leaderboard(

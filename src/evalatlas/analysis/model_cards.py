@@ -5,6 +5,18 @@ The runner records each model's card metadata when it saves a run (see
 stored before it did get a card of unknowns. An admin's overrides (``CardOverrides``,
 stored apart from the runner's metadata) win over what the runner read, field by field,
 and the model's active moderation flags are on its card.
+
+Two rules hold for every view (board, discovery, arena, judges, CLI):
+
+- **Display name** (``display_name``): an admin's name, else the name the runner recorded
+  from the catalog (``display_name`` in the metadata), else for a bundled model its catalog
+  name (``bundled:NAME`` -> ``NAME``; cards stored before the runner recorded it), else
+  the name the backend reported (a GGUF's internal ``general.name``, a hub id; "random
+  baseline" for the measured random baseline).
+- **Type** (``stored_model_type``): quantisation is a property, not a type. Cards stored
+  when "quantised" was a type are read anew from their recorded facts: merge when the
+  backend named two or more base models, instruction-tuned with a chat template,
+  pretrained with a known architecture, else unknown.
 """
 
 from __future__ import annotations
@@ -20,7 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalatlas.store import ModelFlag, StoredModel
 
-MODEL_TYPES = frozenset({"pretrained", "instruction-tuned", "merge", "quantised", "unknown"})
+MODEL_TYPES = ("pretrained", "instruction-tuned", "merge", "unknown")
+LEGACY_QUANTISED = "quantised"  # a type older runners recorded; see ``stored_model_type``
+BUNDLED_PREFIX = "bundled:"
 _NOT_URL_SAFE = re.compile(r"[^a-z0-9]+")
 _MAX_SLUG = 60
 
@@ -47,9 +61,7 @@ class CardOverrides(BaseModel):
     architecture: str | None = Field(default=None, min_length=1, max_length=128)
     quantisation: str | None = Field(default=None, min_length=1, max_length=64)
     licence: str | None = Field(default=None, min_length=1, max_length=128)
-    model_type: (
-        Literal["pretrained", "instruction-tuned", "merge", "quantised", "unknown"] | None
-    ) = None
+    model_type: Literal["pretrained", "instruction-tuned", "merge", "unknown"] | None = None
     base_model: str | None = Field(default=None, min_length=1, max_length=512)
     source: str | None = Field(default=None, min_length=1, max_length=1024)
 
@@ -69,7 +81,7 @@ class ModelCard:
     architecture: str | None = None
     quantisation: str | None = None  # e.g. "Q4_1", "F32"; None when unknown
     licence: str | None = None
-    model_type: str = "unknown"  # pretrained | instruction-tuned | merge | quantised | unknown
+    model_type: str = "unknown"  # pretrained | instruction-tuned | merge | unknown
     base_model: str | None = None
     source: str | None = None  # where it came from (file path, hub id@revision, URL)
     flags: tuple[CardFlag, ...] = ()  # active moderation flags, oldest first
@@ -98,18 +110,51 @@ def card_from_stored(
     return _overridden(moderated, overrides or {})
 
 
+def is_random_baseline(card: ModelCard) -> bool:
+    """True for the measured random baseline (reference ``random``, backend ``random``)."""
+    return card.backend == "random" or card.reference.split(":", 1)[0] == "random"
+
+
+def display_name(reference: str, reported_name: str, metadata: Mapping[str, Any]) -> str:
+    """The name every view shows for a model (rule in the module docstring); an admin's
+    override is applied on top by ``card_from_stored``."""
+    recorded = _text(metadata.get("display_name"))
+    if recorded is not None and recorded.strip():
+        return recorded
+    if reference.startswith(BUNDLED_PREFIX):
+        catalog_name = reference.removeprefix(BUNDLED_PREFIX).split("?", 1)[0]
+        if catalog_name:
+            return catalog_name
+    return reported_name.strip() or reference
+
+
+def stored_model_type(metadata: Mapping[str, Any]) -> str:
+    """The card's type from stored metadata (rule in the module docstring)."""
+    recorded = metadata.get("model_type")
+    if recorded in MODEL_TYPES:
+        return str(recorded)
+    if recorded != LEGACY_QUANTISED:
+        return "unknown"
+    backend = metadata.get("backend_metadata")
+    reported = backend if isinstance(backend, Mapping) else {}
+    if (_integer(reported.get("base_models")) or 0) >= 2:
+        return "merge"
+    if metadata.get("has_chat_template") is True:
+        return "instruction-tuned"
+    return "pretrained" if _text(metadata.get("architecture")) else "unknown"
+
+
 def _runner_card(model: StoredModel) -> ModelCard:
     facts = model.metadata
-    model_type = facts.get("model_type")
     return ModelCard(
         key=model_key(model.reference, model.fingerprint),
         reference=model.reference,
-        name=model.name,
+        name=display_name(model.reference, model.name, facts),
         parameters=_integer(facts.get("parameters")),
         architecture=_text(facts.get("architecture")),
         quantisation=_text(facts.get("quantisation")),
         licence=_text(facts.get("licence")),
-        model_type=model_type if model_type in MODEL_TYPES else "unknown",
+        model_type=stored_model_type(facts),
         base_model=_text(facts.get("base_model")),
         source=_text(facts.get("source")),
         fingerprint=model.fingerprint,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -12,13 +12,27 @@ from rich.table import Table
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.records import EvalResult, MetricRecord
 
+# (reference, fingerprint) -> display name (``analysis.leaderboard.display_names``)
+DisplayNames = Mapping[tuple[str, str], str]
+
+
+def shown_name(result: EvalResult, names: DisplayNames | None = None) -> str:
+    """The model's display name when known, else the name its backend reported."""
+    spec = result.spec
+    found = (names or {}).get((spec.model_reference, spec.model_fingerprint))
+    return found or spec.model_name
+
 
 def number(value: float, digits: int = 4) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
 def results_table(
-    results: Sequence[EvalResult], *, title: str | None = None, show_members: bool = False
+    results: Sequence[EvalResult],
+    *,
+    title: str | None = None,
+    show_members: bool = False,
+    names: DisplayNames | None = None,
 ) -> Table:
     """One row per metric. Members of a group whose group result is present (the 57 MMLU
     subjects under ``mmlu``) are folded away unless ``show_members``."""
@@ -44,7 +58,7 @@ def results_table(
     for result in shown:
         for metric in result.metrics:
             row = _metric_row(result, metric)
-            table.add_row(*([result.spec.model_name] if several_models else []), *row)
+            table.add_row(*([shown_name(result, names)] if several_models else []), *row)
     return table
 
 
@@ -59,7 +73,12 @@ def _shown(results: Sequence[EvalResult], show_members: bool) -> list[EvalResult
     ]
 
 
-def truncation_notes(results: Sequence[EvalResult], *, show_members: bool = False) -> list[str]:
+def truncation_notes(
+    results: Sequence[EvalResult],
+    *,
+    show_members: bool = False,
+    names: DisplayNames | None = None,
+) -> list[str]:
     """One line per shown result that had samples whose context was cut from the left (a
     folded group member's cut samples are counted in its group's line)."""
     shown = _shown(results, show_members)
@@ -69,7 +88,9 @@ def truncation_notes(results: Sequence[EvalResult], *, show_members: bool = Fals
         if result.truncated_samples == 0:
             continue
         label = (
-            f"{result.spec.model_name} {result.spec.task}" if several_models else result.spec.task
+            f"{shown_name(result, names)} {result.spec.task}"
+            if several_models
+            else result.spec.task
         )
         window = f"{result.context_length}-token" if result.context_length else "context"
         notes.append(
@@ -97,8 +118,13 @@ def _metric_row(result: EvalResult, metric: MetricRecord) -> list[str]:
     ]
 
 
-def results_json(results: Sequence[EvalResult]) -> str:
-    payload = [r.model_dump(mode="json", exclude={"samples"}) for r in results]
+def results_json(results: Sequence[EvalResult], names: DisplayNames | None = None) -> str:
+    """Each result as stored, with ``model_display_name`` (the name every view shows)."""
+    payload = [
+        r.model_dump(mode="json", exclude={"samples"})
+        | {"model_display_name": shown_name(r, names)}
+        for r in results
+    ]
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
@@ -122,14 +148,16 @@ CSV_COLUMNS = (
 )
 
 
-def results_csv_rows(results: Sequence[EvalResult]) -> list[list[str]]:
+def results_csv_rows(
+    results: Sequence[EvalResult], names: DisplayNames | None = None
+) -> list[list[str]]:
     rows = []
     for r in results:
         for m in r.metrics:
             rows.append(
                 [
                     r.run_id,
-                    r.spec.model_name,
+                    shown_name(r, names),
                     r.spec.model_reference,
                     r.spec.task,
                     r.group or "",

@@ -14,13 +14,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evalatlas.analysis.leaderboard import display_names
 from evalatlas.cli.display import (
     CSV_COLUMNS,
+    DisplayNames,
     make_console,
     number,
     results_csv_rows,
     results_json,
     results_table,
+    shown_name,
     truncation_notes,
 )
 from evalatlas.cli.files import write_text_atomic
@@ -63,18 +66,19 @@ def show_command(
     """Show the latest result per spec, or one run in detail."""
     console = make_console()
     with open_store(workspace) as store:
+        names = display_names(store)
         if run_id is None:
             results = store.list_results(model=model, task=task)
             if as_json:
-                typer.echo(results_json(results))
+                typer.echo(results_json(results, names))
             elif not results:
                 console.print(
                     f"no results in {store.root}; run 'evalatlas eval' first", highlight=False
                 )
             else:
-                console.print(results_table(results, show_members=members))
-                _print_notes(console, truncation_notes(results, show_members=members))
-                _print_suites(console, results, members)
+                console.print(results_table(results, show_members=members, names=names))
+                _print_notes(console, truncation_notes(results, show_members=members, names=names))
+                _print_suites(console, results, members, names)
             return
         result = store.get_result(run_id)
         records = store.load_samples(result.run_id)
@@ -85,7 +89,7 @@ def show_command(
         ]
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    _print_card(console, result)
+    _print_card(console, result, names)
     _print_samples(console, _filter(records, wrong_only)[:samples], len(records))
 
 
@@ -100,8 +104,9 @@ def _print_notes(console: Console, notes: list[str]) -> None:
         console.print(note, highlight=False, markup=False)
 
 
-def _print_card(console: Console, result: EvalResult) -> None:
-    console.print(results_table([result], title=f"run {result.run_id}"))
+def _print_card(console: Console, result: EvalResult, names: DisplayNames) -> None:
+    title = f"run {result.run_id}: {shown_name(result, names)}"
+    console.print(results_table([result], title=title, names=names))
     _print_notes(console, truncation_notes([result]))
     card = Table(title="eval card (spec)", show_header=False)
     for key, value in result.spec.model_dump().items():
@@ -149,23 +154,26 @@ def export_command(
     """Export the latest results (metrics with CIs and n) as JSON or CSV."""
     with open_store(workspace) as store:
         results = store.list_results(model=model, task=task)
+        names = display_names(store)
     if fmt is ExportFormat.JSON:
-        text = results_json(results) + "\n"
+        text = results_json(results, names) + "\n"
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(results_csv_rows(results))
+        writer.writerows(results_csv_rows(results, names))
         text = buffer.getvalue()
     write_text_atomic(output, text)
     Console().print(f"{len(results)} results written to {output}", highlight=False)
 
 
-def _print_suites(console: Console, results: list[EvalResult], show_members: bool) -> None:
+def _print_suites(
+    console: Console, results: list[EvalResult], show_members: bool, names: DisplayNames
+) -> None:
     """Each stored suite result as its own table (model by model)."""
     for result in results:
         suite = SUITES.get(result.spec.task) if result.spec.task_version == SUITE_VERSION else None
         if suite is not None:
             table = suite_table(suite, result, show_members=show_members)
-            table.title = f"{result.spec.model_name}: {table.title}"
+            table.title = f"{shown_name(result, names)}: {table.title}"
             console.print(table)

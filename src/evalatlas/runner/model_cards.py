@@ -2,18 +2,19 @@
 
 The card is recorded in the store when a run is saved, so views never load a model. Its
 keys: ``parameters`` (int), ``architecture``, ``quantisation``, ``licence``, ``size_label``,
-``base_model``, ``source``, ``has_chat_template`` (bool), ``model_type`` and
-``backend_metadata`` (everything the backend reported, as strings). Unknown facts are left
-out rather than guessed.
+``base_model``, ``source``, ``has_chat_template`` (bool), ``model_type``,
+``display_name`` (a bundled model's catalog name: a GGUF's internal name, such as
+"Smollm2 135M 8k Lc100K Mix1 Ep2", is no name to show) and ``backend_metadata``
+(everything the backend reported, as strings). Unknown facts are left out rather than
+guessed.
 
-``model_type`` is inferred by the first rule that applies:
+``model_type`` is inferred by the first rule that applies; quantisation is a property of
+its own (``quantisation``), not a type, so a Q4 chat model is instruction-tuned:
 
 1. ``merge``: the model names two or more base models (GGUF ``general.base_model.count``);
-2. ``quantised``: its weights are quantised, i.e. the quantisation is known and is not
-   F32, F16 or BF16;
-3. ``instruction-tuned``: it has a chat template;
-4. ``pretrained``: it is a real network (its architecture is known);
-5. ``unknown``: anything else (the random baseline, a remote server that says little).
+2. ``instruction-tuned``: it has a chat template;
+3. ``pretrained``: it is a real network (its architecture is known);
+4. ``unknown``: anything else (the random baseline, a remote server that says little).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import Any
 
 from evalatlas.errors import ConfigError
 from evalatlas.models.base import ModelInfo
+from evalatlas.models.catalog import CATALOG
 from evalatlas.models.refs import parse_model_ref
 
-MODEL_TYPES = ("pretrained", "instruction-tuned", "merge", "quantised", "unknown")
+MODEL_TYPES = ("pretrained", "instruction-tuned", "merge", "unknown")
 FULL_PRECISION = frozenset({"F32", "F16", "BF16"})
 _DTYPE_NAMES = {"float32": "F32", "float16": "F16", "bfloat16": "BF16"}
 
@@ -42,6 +44,7 @@ def model_card_metadata(info: ModelInfo) -> dict[str, Any]:
         "source": model_source(info),
         "has_chat_template": bool(info.chat_template),
         "model_type": model_type(info),
+        "display_name": catalog_name(info.reference),
         "backend_metadata": dict(facts),
     }
     return {key: value for key, value in card.items() if value is not None}
@@ -52,13 +55,20 @@ def model_type(info: ModelInfo) -> str:
     facts = info.metadata
     if (_integer(facts.get("base_models")) or 0) >= 2:
         return "merge"
-    if is_quantised(quantisation(info)):
-        return "quantised"
     if info.chat_template:
         return "instruction-tuned"
     if facts.get("architecture"):
         return "pretrained"
     return "unknown"
+
+
+def catalog_name(reference: str) -> str | None:
+    """The catalog's name of a bundled model (``bundled:NAME``); None for any other."""
+    try:
+        ref = parse_model_ref(reference)
+    except ConfigError:
+        return None
+    return ref.target if ref.scheme == "bundled" and ref.target in CATALOG else None
 
 
 def is_quantised(quantisation: str | None) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 from typing import Any
 from urllib.parse import quote
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard, ScoreCell
+from evalatlas.analysis.model_cards import is_random_baseline
 from evalatlas.web.arena_column import (
     CSV_COLUMNS as ARENA_CSV_COLUMNS,
 )
@@ -40,13 +42,19 @@ def card_json(card: ModelCard) -> dict[str, Any]:
     ]
     payload["overridden"] = list(card.overridden)
     payload["url"] = model_url(card)
+    payload["is_random_baseline"] = is_random_baseline(card)
     return payload
 
 
 def row_json(
-    row: LeaderboardRow, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
+    row: LeaderboardRow,
+    columns: tuple[str, ...],
+    arena: ArenaColumn = NO_ARENA,
+    baselines: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The row; ``arena`` is its arena rating (null when it has none)."""
+    """The row; ``arena`` is its arena rating (null when it has none); ``baselines`` (the
+    columns' raw random baselines) say where each score lies against random guessing."""
+    baselines = baselines or {}
     return {
         "rank": row.rank,
         "rank_low": row.rank_low,
@@ -54,7 +62,7 @@ def row_json(
         "tie_group": row.tie_group,
         "model": card_json(row.card),
         "average": cell_json(row.average),
-        "scores": {task: cell_json(row.cells.get(task)) for task in columns},
+        "scores": {task: cell_json(row.cells.get(task), baselines.get(task)) for task in columns},
         "arena": arena_json(arena.rating_of(row.card)),
     }
 
@@ -76,8 +84,9 @@ def board_json(
         "per_page": query.per_page,
         "pages": selection.pages,
         "random_baseline": {task: board.random_baseline.get(task) for task in columns},
+        "random_baseline_model": _measured_baseline_json(board, columns),
         "hidden_flagged": board.hidden_flagged,
-        "rows": [row_json(row, columns, arena) for row in selection.rows],
+        "rows": [row_json(row, columns, arena, board.random_baseline) for row in selection.rows],
     }
 
 
@@ -99,12 +108,31 @@ def board_json_text(
     for row in selection.rows:
         text = written.get(row.card.key)
         if text is None:
-            text = written[row.card.key] = json_text(json_safe(row_json(row, columns, arena)))
+            row_payload = row_json(row, columns, arena, board.random_baseline)
+            text = written[row.card.key] = json_text(json_safe(row_payload))
         rows.append(text)
     return f"{head.removesuffix(_NO_ROWS)}{_NO_ROWS[:-2]}{','.join(rows)}]}}"
 
 
 _NO_ROWS = '"rows":[]}'  # how board_json's last key reads without rows
+
+
+def measured_baseline(board: Leaderboard) -> LeaderboardRow | None:
+    """The measured random baseline's row, when the random model was evaluated."""
+    return memoised(
+        board,
+        "measured baseline",
+        lambda: next((row for row in board.rows if is_random_baseline(row.card)), None),
+    )
+
+
+def _measured_baseline_json(board: Leaderboard, columns: tuple[str, ...]) -> dict[str, Any] | None:
+    """The measured random baseline (the random model's row, whatever the filters), or
+    null when it was not evaluated: then ``random_baseline`` holds the computed values."""
+    measured = measured_baseline(board)
+    if measured is None:
+        return None
+    return row_json(measured, columns, NO_ARENA, board.random_baseline)
 
 
 def csv_header(columns: tuple[str, ...]) -> list[str]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard
+from evalatlas.analysis.model_cards import is_random_baseline
+from evalatlas.analysis.random_baseline import NOT_DISTINGUISHABLE
 from evalatlas.web.arena_column import NO_ARENA, ArenaCellView, ArenaColumn, arena_cell_view
-from evalatlas.web.board_export import model_url
+from evalatlas.web.board_export import measured_baseline, model_url
 from evalatlas.web.board_memo import RowTexts, memoised
 from evalatlas.web.board_query import (
     MODEL_TYPES,
@@ -98,8 +100,13 @@ def header_views(query: BoardQuery, columns: tuple[str, ...]) -> list[HeaderView
 
 
 def row_view(
-    row: LeaderboardRow, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
+    row: LeaderboardRow,
+    columns: tuple[str, ...],
+    arena: ArenaColumn = NO_ARENA,
+    baselines: Mapping[str, float] | None = None,
 ) -> RowView:
+    """The row as shown; ``baselines`` are the columns' raw random baselines."""
+    baselines = baselines or {}
     interval = ""
     if row.rank_low is not None and row.rank_high is not None:
         interval = f"{row.rank_low}–{row.rank_high}"
@@ -115,7 +122,7 @@ def row_view(
         tie_band=f"band-{(row.tie_group or 0) % 2}",
         parameters=format_parameters(row.card.parameters),
         average=cell_view(row.average),
-        cells=tuple(cell_view(row.cells.get(task)) for task in columns),
+        cells=tuple(cell_view(row.cells.get(task), baselines.get(task)) for task in columns),
         flags=flag_badges(row.card),
         arena=arena_cell_view(arena.rating_of(row.card)) if arena.shown else None,
     )
@@ -159,15 +166,63 @@ def rows_html(
 ) -> list[str]:
     """Each row's markup; with every column shown (the default), each row is rendered once
     per board and arena vote-state, so paging a large board renders nothing twice."""
+    baselines = board.random_baseline
     if columns != board.columns:
-        return [render_row(row_view(row, columns, arena)) for row in rows]
+        return [render_row(row_view(row, columns, arena, baselines)) for row in rows]
     written = memoised(board, "row html", RowTexts).at(arena.state)
     found = []
     for row in rows:
         html = written.get(row.card.key)
         if html is None:
-            html = written[row.card.key] = render_row(row_view(row, columns, arena))
+            html = written[row.card.key] = render_row(row_view(row, columns, arena, baselines))
         found.append(html)
+    return found
+
+
+BASELINE_NOTE_MEASURED = (
+    "Random baseline, measured: the random model (reference 'random') answered each "
+    "multiple-choice task by picking one of every question's choices uniformly at random "
+    "(it cannot generate: a dash on generative tasks). Uniform guessing is 0 on the "
+    "normalised scale; the measured score differs from 0 only by chance on these very "
+    "questions, and its 95% interval shows by how much. It is the board's baseline, not a "
+    "contender."
+)
+BASELINE_NOTE_ANALYTIC = (
+    "Random baseline, computed: what picking one of each question's choices uniformly at "
+    "random scores on average (1 / number of choices; 0 on the normalised scale), not "
+    "measured. A dash: the task declares no fixed number of choices."
+)
+
+
+@dataclass(frozen=True)
+class BaselineRow:
+    """The board's one random-guessing row: the measured random model when the board has
+    one (``row`` set), else the analytic value of each column (``cells``)."""
+
+    row: RowView | None
+    cells: tuple[CellView, ...]
+    note: str
+
+
+def baseline_row(
+    board: Leaderboard, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
+) -> BaselineRow:
+    measured = measured_baseline(board)
+    if measured is None:
+        return BaselineRow(None, baseline_cells(board, columns), BASELINE_NOTE_ANALYTIC)
+    view = row_view(measured, columns, arena, board.random_baseline)
+    return BaselineRow(view, view.cells, BASELINE_NOTE_MEASURED)
+
+
+def near_random_names(rows: Sequence[LeaderboardRow]) -> list[str]:
+    """Names of the rows (the baseline left out) whose average's interval includes random
+    guessing."""
+    found = []
+    for row in rows:
+        if row.average is None or is_random_baseline(row.card):
+            continue
+        if cell_view(row.average).near_random:
+            found.append(row.card.name)
     return found
 
 
@@ -179,6 +234,9 @@ def leaderboard_context(
     arena: ArenaColumn = NO_ARENA,
 ) -> dict[str, Any]:
     columns = query.shown_columns(board)
+    baseline = baseline_row(board, columns, arena)
+    # The measured baseline is pinned above the models, so it is not listed among them.
+    listed = [row for row in selection.rows if not is_random_baseline(row.card)]
     previous_page = query.url(PAGE_PATH, page=query.page - 1) if query.page > 1 else None
     next_page = query.url(PAGE_PATH, page=query.page + 1) if query.page < selection.pages else None
     return {
@@ -188,9 +246,12 @@ def leaderboard_context(
         "selection": selection,
         "columns": columns,
         "headers": header_views(query, columns),
-        "row_html": rows_html(board, selection.rows, columns, render_row, arena),
+        "row_html": rows_html(board, listed, columns, render_row, arena),
         "arena_shown": arena.shown,
-        "baseline": baseline_cells(board, columns),
+        "baseline": baseline,
+        "baseline_listed": len(listed) != len(selection.rows),
+        "near_random": near_random_names(listed),
+        "not_distinguishable": NOT_DISTINGUISHABLE,
         "model_types": MODEL_TYPES,
         "size_presets": tuple(SIZE_PRESETS),
         "licences": memoised(

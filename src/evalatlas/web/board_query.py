@@ -17,13 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
+from evalatlas.analysis.model_cards import MODEL_TYPES as MODEL_TYPES  # the filter's choices
 from evalatlas.web.board_filter import Filters, FilterTable
 from evalatlas.web.board_memo import memoised
 from evalatlas.web.cells import shown_value
 from evalatlas.web.errors import InvalidParameter
-from evalatlas.web.params import ParamReader
+from evalatlas.web.params import ParamReader, check_page
 
-MODEL_TYPES = ("pretrained", "instruction-tuned", "merge", "quantised", "unknown")
 SIZE_PRESETS: dict[str, tuple[int | None, int | None]] = {
     "edge": (None, 10**9),
     "consumer": (10**9, 8 * 10**9),
@@ -154,6 +154,7 @@ def select_rows(board: Leaderboard, query: BoardQuery) -> BoardSelection:
         return BoardSelection(tuple(board.rows[i] for i in positions), total, 1)
     start = (query.page - 1) * query.per_page
     pages = max(1, math.ceil(total / query.per_page))
+    check_page(query.page, pages)
     shown = positions[start : start + query.per_page]
     return BoardSelection(tuple(board.rows[i] for i in shown), total, pages)
 

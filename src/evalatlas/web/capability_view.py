@@ -21,6 +21,7 @@ from evalatlas.analysis.capability import (
     DiscoveryQuery,
 )
 from evalatlas.analysis.leaderboard import LeaderboardRow, ModelCard
+from evalatlas.analysis.random_baseline import random_sentence
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.board_query import MAX_PAGE, MODEL_TYPES, SIZE_PRESETS, BoardQuery
 from evalatlas.web.cells import (
@@ -31,8 +32,10 @@ from evalatlas.web.cells import (
     Whisker,
     finite,
     format_parameters,
+    random_json,
 )
-from evalatlas.web.params import ParamReader
+from evalatlas.web.errors import InvalidParameter
+from evalatlas.web.params import MAX_TEXT_LENGTH, ParamReader, check_page
 
 HEAT_BINS = 10
 DEFAULT_HEATMAP_ROWS = 100
@@ -49,6 +52,7 @@ class HeatCell:
     title: str
     heat: str  # CSS class: heat-0 .. heat-9, or heat-none
     partial: bool
+    random_note: str = ""  # set when the score is not distinguishable from random guessing
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,16 @@ def score_title(score: CategoryScore) -> str:
     """The tooltip: category, score, interval, n and which tasks it averages."""
     interval = _interval_text(score) or MISSING
     coverage = f"{len(score.tasks)} of {score.of_tasks} tasks: {', '.join(score.tasks)}"
+    note = category_random_note(score)
     return (
         f"{score.category.label} = {_number(score.value)}; 95% CI {interval}; "
-        f"n = {score.n}; {coverage}"
+        f"n = {score.n}; {coverage}" + (f"; {note}" if note else "")
     )
+
+
+def category_random_note(score: CategoryScore) -> str:
+    """Words for a score whose interval includes (or lies below) random guessing."""
+    return random_sentence(score.versus_random, "on this category's tasks")
 
 
 def _number(value: float) -> str:
@@ -102,6 +112,7 @@ def heat_cell(score: CategoryScore | None) -> HeatCell:
         title=score_title(score),
         heat=heat_class(finite(score.value)),
         partial=not score.complete,
+        random_note=category_random_note(score),
     )
 
 
@@ -158,6 +169,7 @@ def heatmap_page(
         chosen.sort(key=by_score)  # stable: ties keep the leaderboard order
     start = (query.page - 1) * query.per_page
     pages = max(1, math.ceil(len(chosen) / query.per_page))
+    check_page(query.page, pages)
     return HeatmapPage(chosen[start : start + query.per_page], len(chosen), pages)
 
 
@@ -224,6 +236,7 @@ def score_json(score: CategoryScore | None) -> dict[str, Any] | None:
         "tasks": list(score.tasks),
         "of_tasks": score.of_tasks,
         "complete": score.complete,
+        **random_json(score.versus_random),
     }
 
 
@@ -279,6 +292,10 @@ class CandidateView:
     coverage: str
     tied: bool  # tied with the leader (or the leader of a tie)
 
+    @property
+    def near_random(self) -> bool:
+        return self.score.near_random
+
 
 def candidate_view(candidate: Candidate, tied: frozenset[str]) -> CandidateView:
     score = candidate.score
@@ -287,7 +304,13 @@ def candidate_view(candidate: Candidate, tied: frozenset[str]) -> CandidateView:
         url=model_url(candidate.card),
         rank=MISSING if candidate.rank is None else str(candidate.rank),
         parameters=format_parameters(candidate.card.parameters),
-        score=CellView(_number(score.value), score_title(score), NORMALISED, _whisker(score)),
+        score=CellView(
+            _number(score.value),
+            score_title(score),
+            NORMALISED,
+            _whisker(score),
+            category_random_note(score),
+        ),
         coverage=f"{len(score.tasks)} of {score.of_tasks}",
         tied=candidate.card.key in tied,
     )
@@ -333,6 +356,49 @@ def discovery_context(
         "params_max": "" if query.params_max is None else size_text(query.params_max),
         "show_flagged": show_flagged,
         "hidden_flagged": hidden_flagged,
+        "error": None,
+    }
+
+
+@dataclass(frozen=True)
+class FormError:
+    parameter: str
+    message: str
+
+
+def discovery_form_context(
+    capabilities: CapabilityMap,
+    values: list[tuple[str, str]],
+    licences: list[str],
+    error: InvalidParameter,
+) -> dict[str, Any]:
+    """The discovery form refilled with the user's own ``values`` (valid choices kept,
+    the bad text as typed) and ``error`` shown in place; no ranking is shown."""
+    given: dict[str, list[str]] = {}
+    for name, value in values:
+        given.setdefault(name, []).append(value)
+    default = capabilities.categories[0] if capabilities.categories else Category.KNOWLEDGE
+    chosen = next(iter(given.get("category", [])), default.value)
+    category = Category(chosen) if chosen in CATEGORY_IDS else default
+    query = DiscoveryQuery(
+        category=category,
+        licences=tuple(given.get("licence", [])),
+        types=tuple(t for t in given.get("type", []) if t in MODEL_TYPES),
+    )
+    return {
+        "title": f"Best models for {category.label}",
+        "discovery": None,
+        "query": query,
+        "categories": list(Category),
+        "present": set(capabilities.categories),
+        "ranked": [],
+        "partial": [],
+        "licences": licences,
+        "model_types": MODEL_TYPES,
+        "params_max": next(iter(given.get("params_max", [])), "")[:MAX_TEXT_LENGTH],
+        "show_flagged": ("show_flagged", "1") in values,
+        "hidden_flagged": 0,
+        "error": FormError(error.parameter, str(error)),
     }
 
 
@@ -345,7 +411,7 @@ def size_text(count: int) -> str:
 
 
 def discovery_json(discovery: Discovery) -> dict[str, Any]:
-    query, tie = discovery.query, discovery.tie
+    query, tie, near = discovery.query, discovery.tie, discovery.random_note
 
     def candidate(item: Candidate) -> dict[str, Any]:
         return {"rank": item.rank, "model": card_json(item.card), "score": score_json(item.score)}
@@ -368,4 +434,7 @@ def discovery_json(discovery: Discovery) -> dict[str, Any]:
             "tied_with": [card_json(card) for card in tie.tied_with],
             "text": tie.text,
         },
+        "random_note": None
+        if near is None
+        else {"models": [card_json(card) for card in near.models], "text": near.text},
     }

@@ -2,7 +2,8 @@
 
 A cell shows its normalised score (0-100, random guessing 0) when it has one, else the raw
 metric value. Non-finite numbers (an unscored metric) are shown as a dash and exported as
-null: JSON has no NaN.
+null: JSON has no NaN. A cell whose interval includes the random baseline says so in words
+(``analysis.random_baseline``), on the page and in its JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalatlas.analysis.leaderboard import ScoreCell
+from evalatlas.analysis.random_baseline import (
+    ON_TASK,
+    ON_TASKS,
+    VersusRandom,
+    cell_versus_random,
+    is_indistinguishable,
+    random_sentence,
+)
 
 WHISKER_WIDTH = 64.0
 NORMALISED = "normalised"
@@ -56,19 +65,31 @@ class CellView:
     title: str
     scale: str
     whisker: Whisker | None
+    random_note: str = ""  # e.g. "not distinguishable from random guessing on this task"
+
+    @property
+    def near_random(self) -> bool:
+        return bool(self.random_note)
 
 
 EMPTY_CELL = CellView(MISSING, "no result", "", None)
 
 
-def cell_view(cell: ScoreCell | None) -> CellView:
+def cell_view(cell: ScoreCell | None, baseline: float | None = None) -> CellView:
+    """The cell as shown; ``baseline`` is its column's raw random baseline, when known."""
     if cell is None:
         return EMPTY_CELL
     value = shown_value(cell)
     low, high = shown_interval(cell)
     scale = scale_of(cell)
     text = MISSING if value is None else format_score(value, scale)
-    return CellView(text, cell_title(cell), scale, _whisker(value, low, high, scale))
+    note = random_sentence(cell_versus_random(cell, baseline), _where(cell))
+    title = cell_title(cell) + (f"; {note}" if note else "")
+    return CellView(text, title, scale, _whisker(value, low, high, scale), note)
+
+
+def _where(cell: ScoreCell) -> str:
+    return ON_TASK if cell.run_id else ON_TASKS  # an average has no run of its own
 
 
 def format_score(value: float, scale: str) -> str:
@@ -108,8 +129,19 @@ def _whisker(
     return Whisker(position(low), position(high), position(value))
 
 
-def cell_json(cell: ScoreCell | None) -> dict[str, Any] | None:
-    """Every field of the cell, plus what the page shows; non-finite numbers become null."""
+def random_json(verdict: VersusRandom | None) -> dict[str, Any]:
+    """``versus_random`` (above | indistinguishable | below | null) and the boolean
+    ``indistinguishable_from_random`` (null when no baseline is known)."""
+    return {
+        "versus_random": None if verdict is None else str(verdict),
+        "indistinguishable_from_random": None if verdict is None else is_indistinguishable(verdict),
+    }
+
+
+def cell_json(cell: ScoreCell | None, baseline: float | None = None) -> dict[str, Any] | None:
+    """Every field of the cell, plus what the page shows and where it lies against random
+    guessing (``baseline``: its column's raw random baseline); non-finite numbers become
+    null."""
     if cell is None:
         return None
     low, high = shown_interval(cell)
@@ -128,6 +160,7 @@ def cell_json(cell: ScoreCell | None) -> dict[str, Any] | None:
         "shown": shown_value(cell),
         "shown_ci": [low, high],
         "scale": scale_of(cell),
+        **random_json(cell_versus_random(cell, baseline)),
     }
 
 

@@ -9,8 +9,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from evalatlas.analysis.compare import CONFIDENCE, Comparison, PairedTestName, TaskComparison
+from evalatlas.analysis.compare import (
+    CONFIDENCE,
+    Comparison,
+    PairedTestName,
+    TaskComparison,
+    summary,
+)
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
+from evalatlas.analysis.random_baseline import is_indistinguishable, random_sentence
 from evalatlas.web.board_export import card_json
 from evalatlas.web.cells import MISSING
 
@@ -47,6 +54,7 @@ def comparison_json(comparison: Comparison, board: Leaderboard) -> dict[str, Any
         "n_boot": comparison.n_boot,
         "seed": comparison.seed,
         "note": NOTE,
+        "summary": summary(comparison),
         "fingerprint": board.fingerprint,
         "tasks": [_task_json(row) for row in comparison.tasks],
         "not_comparable": [asdict(item) for item in comparison.not_comparable],
@@ -60,6 +68,12 @@ def _task_json(row: TaskComparison) -> dict[str, Any]:
     payload["test"] = str(row.test)
     payload["verdict"] = str(row.verdict)
     payload["settings_differ"] = list(row.settings_differ)
+    payload["interval_excludes_zero"] = row.interval_excludes_zero
+    for side, verdict in (("a", row.a_versus_random), ("b", row.b_versus_random)):
+        payload[f"{side}_versus_random"] = None if verdict is None else str(verdict)
+        payload[f"{side}_indistinguishable_from_random"] = (
+            None if verdict is None else is_indistinguishable(verdict)
+        )
     return payload
 
 
@@ -129,6 +143,9 @@ def _notes(row: TaskComparison) -> tuple[str, ...]:
         notes.append(f"{row.n_unscored} shared items unscored on a side, left out")
     if row.n_only_a or row.n_only_b:
         notes.append(f"items only in A's run: {row.n_only_a}, only in B's: {row.n_only_b}")
+    for side, verdict in (("A", row.a_versus_random), ("B", row.b_versus_random)):
+        if sentence := random_sentence(verdict):
+            notes.append(f"{side} is {sentence}")
     return tuple(notes)
 
 

@@ -19,14 +19,17 @@ from evalatlas.web.capability_view import (
     HeatmapQuery,
     capabilities_json,
     discovery_context,
+    discovery_form_context,
     discovery_json,
     heatmap_context,
     heatmap_page,
     parse_discovery,
     parse_heatmap_query,
 )
+from evalatlas.web.errors import InvalidParameter
 from evalatlas.web.jsonable import json_response
 from evalatlas.web.model_filters import FILTER_PARAMETERS, filtered_rows, read_filters
+from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
@@ -44,7 +47,8 @@ DISCOVER_PARAMETERS = {
     "truthfulness or other (default: the first category the board has).",
     "params_max": "Largest parameter count, inclusive (e.g. 8B); unknown sizes never match.",
     "licence": "Licence, repeatable (case-insensitive).",
-    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, quantised, unknown.",
+    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
+    "(quantisation is a property of its own: see quantisation).",
     "show_flagged": FILTER_PARAMETERS["show_flagged"],
 }
 
@@ -80,7 +84,11 @@ def capabilities_page(request: Request) -> HTMLResponse:
     return render(request, "capabilities.html", context)
 
 
-@router.get("/api/capabilities", openapi_extra=documented(CAPABILITY_PARAMETERS))
+@router.get(
+    "/api/capabilities",
+    openapi_extra=documented(CAPABILITY_PARAMETERS),
+    responses=PAST_LAST_PAGE,
+)
 def capabilities_api(request: Request) -> JSONResponse:
     """Each model's score per task category (0-100) with its 95% CI, n and tasks covered."""
     _, capabilities, query, shown = _heatmap(request)
@@ -106,13 +114,37 @@ def _discovery(request: Request) -> _Found:
 
 @router.get("/discover", response_class=HTMLResponse, include_in_schema=False)
 def discover_page(request: Request) -> HTMLResponse:
-    found = _discovery(request)
+    try:
+        found = _discovery(request)
+    except InvalidParameter as error:
+        return _form_with_error(request, error)
     board = found.board
-    licences = sorted({r.card.licence for r in board.rows if r.card.licence}, key=str.casefold)
     context = discovery_context(
-        found.capabilities, found.discovery, licences, found.show_flagged, board.hidden_flagged
+        found.capabilities,
+        found.discovery,
+        _licences(board),
+        found.show_flagged,
+        board.hidden_flagged,
     )
     return render(request, "discover.html", context)
+
+
+def _licences(board: Leaderboard) -> list[str]:
+    return sorted({r.card.licence for r in board.rows if r.card.licence}, key=str.casefold)
+
+
+def _form_with_error(request: Request, error: InvalidParameter) -> HTMLResponse:
+    """The discovery form as the user filled it, with the message beside the field it
+    is about, and no ranking (status 422): a bad value is for the user to correct, not a
+    dead end on an error page."""
+    values = request.query_params.multi_items()
+    show_flagged = ("show_flagged", "1") in values
+    board = web_state(request).boards.get(hide_flagged=not show_flagged)
+    capabilities = board_capabilities(board)
+    context = discovery_form_context(capabilities, values, _licences(board), error)
+    response = render(request, "discover.html", context)
+    response.status_code = 422
+    return response
 
 
 @router.get("/api/discover", openapi_extra=documented(DISCOVER_PARAMETERS))

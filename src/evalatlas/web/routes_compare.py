@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from evalatlas.analysis.compare import Comparison, compare_models
+from evalatlas.analysis.compare import Comparison, compare_models, summary
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.web.board_export import model_url
 from evalatlas.web.compare_view import (
@@ -82,6 +82,7 @@ def compare_page(request: Request) -> HTMLResponse:
         "options": picker_options(chosen.board, [row for row in (a, b) if row is not None]),
         "comparison": comparison,
         "lines": task_lines(comparison) if comparison else [],
+        "summary": summary(comparison) if comparison else "",
         "note": NOTE,
         "swap_url": compare_url(key_b, key_a) if a and b else None,
         "api_url": compare_url(key_a, key_b, API_PATH) if a and b else None,

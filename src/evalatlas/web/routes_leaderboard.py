@@ -24,6 +24,7 @@ from evalatlas.web.board_query import (
     wants_flagged,
 )
 from evalatlas.web.jsonable import SerialisedJSONResponse
+from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.params import MAX_TEXT_LENGTH
 
@@ -34,7 +35,8 @@ PARAMETERS = {
     "average or a task name (default average).",
     "order": "asc or desc (default: desc for scores and sizes, asc for text and rank).",
     "q": "Text searched in model names and references (case-insensitive).",
-    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, quantised, unknown.",
+    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
+    "(quantisation is a property of its own: see quantisation).",
     "params": "Size preset: edge (<1B), consumer (1B-8B), mid (8B-40B), large (>=40B).",
     "params_min": "Smallest parameter count, inclusive (e.g. 500M, 1.5B).",
     "params_max": "Largest parameter count, inclusive (e.g. 8B).",
@@ -83,7 +85,9 @@ def _row_macro(request: Request) -> RowRenderer:
     return cast(RowRenderer, macros.model_row)
 
 
-@router.get("/api/leaderboard", openapi_extra=documented(PARAMETERS, SCHEMAS))
+@router.get(
+    "/api/leaderboard", openapi_extra=documented(PARAMETERS, SCHEMAS), responses=PAST_LAST_PAGE
+)
 def leaderboard_api(request: Request) -> JSONResponse:
     """The leaderboard page as JSON: one page of rows with every score's interval and n,
     and each model's arena rating (null unless its reference or name fought in the arena)."""
@@ -91,7 +95,9 @@ def leaderboard_api(request: Request) -> JSONResponse:
     return SerialisedJSONResponse(board_json_text(board, query, selection, arena))
 
 
-@router.get("/api/leaderboard.json", openapi_extra=documented(PARAMETERS, SCHEMAS))
+@router.get(
+    "/api/leaderboard.json", openapi_extra=documented(PARAMETERS, SCHEMAS), responses=PAST_LAST_PAGE
+)
 def leaderboard_json_download(request: Request) -> JSONResponse:
     """Download every row matching the filters as JSON (paged only when asked)."""
     board, query, selection, arena = _select(request, None)
@@ -103,7 +109,7 @@ def leaderboard_json_download(request: Request) -> JSONResponse:
     "/api/leaderboard.csv",
     openapi_extra=documented(PARAMETERS, SCHEMAS),
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **PAST_LAST_PAGE},
 )
 def leaderboard_csv_download(request: Request) -> Response:
     """Download every row matching the filters as CSV: shown score, CI bounds and n."""
