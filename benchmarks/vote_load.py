@@ -3,8 +3,9 @@
 
 Workspace: a fresh temporary one where ``--battles`` undecided battles (fixed answers:
 answering is not what is measured) were stored with ``store.arena().add_battles``.
-Server: ``evalatlas serve --arena-rate-limit 0 --arena-daily-cap 0`` as its own process on
-127.0.0.1 (voter limits off for the run: 50 clients cast 200 votes each).
+Server: ``evalatlas serve --arena-rate-limit 0 --arena-daily-cap 0`` (and the same for the
+address limits) as its own process on 127.0.0.1 (limits off for the run: 50 clients on one
+address cast 200 votes each).
 
 Load: ``--clients`` asyncio tasks, each a client with its own voter cookie and one
 keep-alive connection, vote on their share of the battles as fast as the answers
@@ -103,6 +104,8 @@ def serving(root: Path, log: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [sys.executable, "-m", "evalatlas", "serve", "--port", str(port)]
     command += ["--workspace", str(root), "--arena-rate-limit", "0", "--arena-daily-cap", "0"]
+    # Every client is on 127.0.0.1: the address's own limits are off too.
+    command += ["--arena-address-rate-limit", "0", "--arena-address-daily-cap", "0"]
     with open(log, "w", encoding="utf-8") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

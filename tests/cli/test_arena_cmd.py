@@ -340,3 +340,45 @@ def _wait_until_serving(httpx: Any, base: str, server: subprocess.Popen[str]) ->
         except httpx.TransportError:
             time.sleep(0.3)
     pytest.fail(f"evalatlas serve did not answer at {base}")
+
+
+def test_online_elo_in_vote_order_says_it_has_no_interval(imported: Path) -> None:
+    args = ("arena", "ratings", "--method", "elo", "--bootstrap", "30", "--seed", "1")
+    payload = _json(*args, workspace=imported)
+    assert payload["method"] == "elo" and payload["interval"] is None
+    assert "depends on the vote order" in payload["note"]
+    assert payload["battles"] == BATTLES + 60 and payload["shuffles"] == 30
+    with Store.open(imported) as store:
+        decided = list(store.arena().decided_battles())
+    expected = _reference_elo(decided)
+    ratings = payload["ratings"]
+    assert {r["model"]: round(r["score"], 9) for r in ratings} == {
+        model: round(score, 9) for model, score in expected.items()
+    }
+    assert [r["rank"] for r in ratings] == [1, 2, 3, 4]
+    assert [r["score"] for r in ratings] == sorted((r["score"] for r in ratings), reverse=True)
+    assert ratings[0]["model"] == "strong" and ratings[-1]["model"] == "weakest"
+    assert all(r["order_low"] <= r["order_high"] for r in ratings)
+    assert sum(r["n"] for r in ratings) == 2 * (BATTLES + 60)
+    assert _json(*args, workspace=imported) == payload  # seeded shuffles
+    table = run_cli("arena", "ratings", "--method", "elo", "--bootstrap", "10", workspace=imported)
+    assert table.returncode == 0, table.stderr
+    text = " ".join(table.stdout.split())
+    assert "arena online Elo (vote order)" in text and "order spread" in text
+    assert "depends on the order of the votes and has no confidence interval" in text
+    assert "not how sure the rating is" in text
+    mixed = run_cli("arena", "ratings", "--method", "elo", "--sandwich", workspace=imported)
+    assert mixed.returncode == 2
+    assert_one_line_error(mixed, "--sandwich applies to Bradley-Terry ratings")
+
+
+def _reference_elo(decided: list[Any], k: float = 4.0) -> dict[str, float]:
+    """Online Elo written out plainly, oldest vote first (BOTH_BAD is a tie)."""
+    ratings: dict[str, float] = {}
+    for battle in decided:
+        a, b = battle.model_a, battle.model_b
+        ra, rb = ratings.setdefault(a, 1000.0), ratings.setdefault(b, 1000.0)
+        score = {"A": 1.0, "B": 0.0}.get(battle.outcome, 0.5)
+        step = k * (score - 1 / (1 + 10 ** ((rb - ra) / 400)))
+        ratings[a], ratings[b] = ra + step, rb - step
+    return ratings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,11 +24,15 @@ from evalatlas.arena import (
     arena_standings,
     voter_reports,
 )
+from evalatlas.arena.elo_standings import EloStandings, arena_elo
 from evalatlas.arena.exporter import battle_log_text
 from evalatlas.arena.importer import ReadProgress, battle_chunks, check_battle_log
 from evalatlas.arena.standings import DEFAULT_ROUNDS
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
 from evalatlas.cli.arena_display import (
+    elo_json,
+    elo_notes,
+    elo_table,
     method_line,
     ratings_json,
     ratings_table,
@@ -50,6 +55,11 @@ app = typer.Typer(
 # a spinner would be seen.
 SPINNER_WORK = 2_000_000
 MODELS_LISTED = 12
+
+
+class RatingMethod(StrEnum):
+    BRADLEY_TERRY = "bradley-terry"
+    ELO = "elo"
 
 
 @app.command("import")
@@ -146,13 +156,22 @@ def export_command(
 
 @app.command("ratings")
 def ratings_command(
+    method: Annotated[
+        RatingMethod,
+        typer.Option(
+            "--method",
+            help="bradley-terry: ratings with 95% intervals; elo: online Elo in vote order "
+            "(depends on that order, has no interval; shows its spread over --bootstrap "
+            "shuffled orders).",
+        ),
+    ] = RatingMethod.BRADLEY_TERRY,
     bootstrap: Annotated[
         int,
         typer.Option(
             "--bootstrap",
             min=1,
             help="Bootstrap rounds for the intervals and rank ranges (with --sandwich: "
-            "draws for the rank ranges).",
+            "draws for the rank ranges; with --method elo: shuffled orders).",
         ),
     ] = DEFAULT_ROUNDS,
     sandwich: Annotated[
@@ -181,7 +200,12 @@ def ratings_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Bradley-Terry ratings of the counted votes with 95% intervals, ranks and tiers."""
+    """Bradley-Terry ratings of the counted votes with 95% intervals, ranks and tiers (or,
+    with --method elo, online Elo in vote order)."""
+    elo = method == RatingMethod.ELO
+    if elo and (sandwich or style_control):
+        flag = "--sandwich" if sandwich else "--style-control"
+        raise ConfigError(f"{flag} applies to Bradley-Terry ratings, not to --method elo")
     with open_store(workspace) as store:
         records = store.arena()
         _check_category(records, category)
@@ -195,6 +219,9 @@ def ratings_command(
             source=None if source is None else source.value,
             method="sandwich" if sandwich else "bootstrap",
         )
+        if elo:
+            _show_elo(_rate_elo(records, options), excluded, as_json)
+            return
         standings = _rate(records, options)
     if as_json:
         typer.echo(ratings_json(standings, excluded))
@@ -229,6 +256,25 @@ def _rate(records: ArenaRecords, options: RatingOptions) -> Standings:
     status = Console(stderr=True).status(f"rating with {rounds} bootstrap rounds…")
     with status:
         return arena_standings(records, options)
+
+
+def _rate_elo(records: ArenaRecords, options: RatingOptions) -> EloStandings:
+    """Online Elo; a spinner on the terminal while many shuffled orders are rated."""
+    battles = records.counts().counted_votes
+    if battles * options.n_rounds < SPINNER_WORK:
+        return arena_elo(records, options, shuffles=options.n_rounds)
+    with Console(stderr=True).status(f"rating {options.n_rounds} shuffled vote orders…"):
+        return arena_elo(records, options, shuffles=options.n_rounds)
+
+
+def _show_elo(standings: EloStandings, excluded: list[str], as_json: bool) -> None:
+    if as_json:
+        typer.echo(elo_json(standings, excluded))
+        return
+    console = make_console()
+    console.print(elo_table(standings))
+    for note in elo_notes(standings, excluded):
+        console.print(note, highlight=False, markup=False)
 
 
 def _print_standings(console: Console, standings: Standings, excluded: list[str]) -> None:

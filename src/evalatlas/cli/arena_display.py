@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evalatlas.arena import Standings, VoterReport
+from evalatlas.arena.elo_standings import SPREAD, EloStandings
 from evalatlas.cli.display import number
 
 
@@ -86,6 +87,71 @@ def ratings_json(standings: Standings, excluded_voters: list[str]) -> str:
         "ratings": [asdict(rating) for rating in table.ratings],
         "style_coefficients": [asdict(c) for c in table.style_coefficients],
         "warnings": list(table.warnings),
+    }
+    return _dumps(payload)
+
+
+def elo_table(standings: EloStandings) -> Table:
+    """One row per model, highest online Elo first, with its spread over shuffled orders."""
+    shown = Table(title="arena online Elo (vote order)")
+    spread = f"order spread ({SPREAD[0]:g}–{SPREAD[1]:g}%)"
+    for header in ("rank", "model", "elo", spread, "n"):
+        shown.add_column(header, justify="left" if header == "model" else "right")
+    for rating in standings.ratings:
+        shown.add_row(
+            str(rating.rank),
+            Text(rating.model),
+            number(rating.score, 1),
+            f"[{number(rating.order_low, 1)}, {number(rating.order_high, 1)}]",
+            str(rating.n),
+        )
+    return shown
+
+
+def elo_notes(standings: EloStandings, excluded_voters: list[str]) -> list[str]:
+    """What the Elo table is and is not: it depends on the vote order and has no interval."""
+    config = standings.config
+    notes = [
+        f"online Elo (k={config.k:g}, start {config.initial:g}) over {standings.battles} "
+        "battles, oldest vote first; it depends on the order of the votes and has no "
+        "confidence interval",
+        f"order spread: each rating over {standings.shuffles} shuffled orders of the same "
+        "votes (seed " + str(standings.options.seed) + "); it shows how much the order "
+        "alone moves a rating, not how sure the rating is: Bradley-Terry (the default "
+        "method) gives intervals",
+    ]
+    if standings.options.category is not None:
+        notes.append(f"category: {standings.options.category}")
+    if standings.options.source is not None:
+        notes.append(f"votes from: {standings.options.source}")
+    if excluded_voters:
+        notes.append(
+            f"left out {len(excluded_voters)} flagged voters: {', '.join(excluded_voters)}"
+        )
+    return notes
+
+
+def elo_json(standings: EloStandings, excluded_voters: list[str]) -> str:
+    """The Elo table with the options that produced it and what it cannot claim."""
+    options = standings.options
+    payload = {
+        "method": "elo",
+        "order": "oldest vote first",
+        "interval": None,
+        "note": "online Elo depends on the vote order and has no confidence interval; "
+        "order_low/order_high are percentiles over shuffled orders of the same votes",
+        "battles": standings.battles,
+        "shuffles": standings.shuffles,
+        "spread_percentiles": list(SPREAD),
+        "elo": asdict(standings.config),
+        "options": {
+            "seed": options.seed,
+            "category": options.category,
+            "source": options.source,
+            "exclude_voters": sorted(options.exclude_voters),
+        },
+        "excluded_voters": excluded_voters,
+        "ratings": [asdict(rating) for rating in standings.ratings],
     }
     return _dumps(payload)
 
