@@ -66,7 +66,10 @@ def eval_command(
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option(help="Requests per model batch (default: what the backend prefers)."),
+        typer.Option(
+            help="Requests per model batch, exactly (default: batches of about 5 seconds, "
+            "up to what the backend prefers, each cached and shown as it finishes)."
+        ),
     ] = None,
     force: Annotated[
         bool,

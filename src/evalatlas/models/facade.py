@@ -1,29 +1,29 @@
 """``Model``: the one object harness, judges and arena use to talk to any backend.
 
 It checks support at plan time, dedupes identical requests, answers what its optional
-``cache`` (a ``ResponseCacheHook``) already holds, batches the rest, retries retryable
-failures with exponential backoff, saves each finished batch to the cache before starting
-the next, and counts usage. Backends stay small and stateless about all of that.
+``cache`` (a ``ResponseCacheHook``) already holds, batches the rest (whole groups of one
+context, each batch paced to a few seconds unless a size is given: see ``batching``),
+retries retryable failures with exponential backoff, saves each finished batch to the cache
+and reports it to the progress callback before starting the next, and counts usage.
+Backends stay small and stateless about all of that.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evalatlas.errors import ModelError, UnsupportedRequestError
 from evalatlas.models.base import ModelBackend, ModelInfo
+from evalatlas.models.batching import BatchPacer, BatchTiming, ordered_groups, take_batch
 from evalatlas.models.cache import ResponseCacheHook, cache_key, model_identity
-from evalatlas.models.choice_groups import merge_partial_evaluations
 from evalatlas.requests import (
     AnyRequest,
     AnyResponse,
     ChatMessage,
-    GenerateRequest,
     Generation,
-    LoglikelihoodRequest,
     RequestKind,
     request_key,
 )
@@ -65,10 +65,13 @@ class Model:
         *,
         batch_size: int | None = None,
         retry: RetryPolicy | None = None,
+        timing: BatchTiming | None = None,
     ) -> None:
+        """``batch_size`` None paces batches by ``timing`` (about 5 s each), up to the
+        backend's preferred size; a number makes every batch exactly that many requests."""
         chosen = batch_size
         if batch_size is None:
-            # Prefix sharing needs many samples per batch; a remote server wants few.
+            # The most requests per batch: prefix sharing wants many, a remote server few.
             batch_size = int(getattr(backend, "preferred_batch_size", DEFAULT_BATCH_SIZE))
         if batch_size < 1:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
@@ -78,6 +81,14 @@ class Model:
         # generation batch, and a small one caches (and reports) each answer as it is done.
         generation = getattr(backend, "preferred_generation_batch_size", batch_size)
         self.generation_batch_size = batch_size if chosen is not None else int(generation)
+        self.timing = timing or BatchTiming()
+        paced = None if chosen is not None else self.timing
+        self._pacers = {
+            kind: BatchPacer(
+                self.generation_batch_size if kind is RequestKind.GENERATE else batch_size, paced
+            )
+            for kind in RequestKind
+        }
         self.retry = retry or RetryPolicy()
         self.usage = Usage()
         self.cache: ResponseCacheHook | None = None
@@ -157,10 +168,12 @@ class Model:
     ) -> dict[str, AnyResponse]:
         answered: dict[str, AnyResponse] = {}
         for kind in RequestKind:
-            of_kind = [(k, r) for k, r in keyed if r.kind == kind]
-            size = self.generation_batch_size if kind is RequestKind.GENERATE else self.batch_size
-            for batch in _batches_of_whole_groups(of_kind, size):
-                responses = self._with_retries(kind, [r for _, r in batch])
+            groups = ordered_groups([(k, r) for k, r in keyed if r.kind == kind])
+            pacer = self._pacers[kind]
+            while groups:
+                batch, cost = take_batch(groups, pacer)
+                responses, seconds = self._with_retries(kind, [r for _, r in batch])
+                pacer.record(cost, seconds)
                 for (key, _), response in zip(batch, responses, strict=True):
                     answered[key] = response
                     self._count(response)
@@ -171,10 +184,12 @@ class Model:
                     progress(len(batch))
         return answered
 
-    def _with_retries(self, kind: RequestKind, batch: list[Any]) -> list[AnyResponse]:
+    def _with_retries(self, kind: RequestKind, batch: list[Any]) -> tuple[list[AnyResponse], float]:
+        """The batch's responses, and the seconds its successful attempt took."""
         delay = self.retry.initial_delay_s
+        clock = self.timing.clock
         for attempt in range(self.retry.max_retries + 1):
-            started = time.perf_counter()
+            started = clock()
             try:
                 responses = self._dispatch(kind, batch)
             except ModelError as error:
@@ -185,14 +200,15 @@ class Model:
                 delay *= self.retry.multiplier
                 continue
             finally:
-                self.usage.seconds += time.perf_counter() - started
+                elapsed = clock() - started
+                self.usage.seconds += elapsed
             self.usage.batches += 1
             if len(responses) != len(batch):
                 raise ModelError(
                     f"{self.info.backend} backend returned {len(responses)} responses "
                     f"for {len(batch)} requests"
                 )
-            return responses
+            return responses, elapsed
         raise AssertionError("unreachable: the retry loop always returns or raises")
 
     def _dispatch(self, kind: RequestKind, batch: list[Any]) -> list[AnyResponse]:
@@ -210,63 +226,3 @@ class Model:
 
     def close(self) -> None:
         self.backend.close()
-
-
-def _group_key(request: AnyRequest) -> str:
-    # Choices of one multiple-choice sample share their context: keeping them in one batch
-    # lets a backend evaluate the context once, and lets the random baseline pick among
-    # exactly one sample's choices (partial-evaluation samples, one context per choice,
-    # are merged afterwards: see choice_groups).
-    if isinstance(request, LoglikelihoodRequest):
-        return request.context
-    return request.request_id
-
-
-def _loglikelihood_request(item: tuple[str, AnyRequest]) -> LoglikelihoodRequest:
-    request = item[1]
-    if not isinstance(request, LoglikelihoodRequest):
-        raise TypeError(f"expected a LoglikelihoodRequest, got {request!r}")
-    return request
-
-
-def _request_length(request: AnyRequest) -> int:
-    if isinstance(request, LoglikelihoodRequest):
-        return len(request.context) + len(request.continuation)
-    if isinstance(request, GenerateRequest):
-        text = request.prompt or "".join(m.content for m in request.messages or ())
-        return len(text) + request.max_tokens
-    return len(request.text)
-
-
-def _group_length(group: list[tuple[str, AnyRequest]]) -> int:
-    return max(_request_length(request) for _, request in group)
-
-
-def _batches_of_whole_groups(
-    keyed: list[tuple[str, AnyRequest]], batch_size: int
-) -> Iterator[list[tuple[str, AnyRequest]]]:
-    """Batches of about ``batch_size`` requests that never split a group of one context.
-
-    Log-likelihood groups go in context order, so samples sharing a prefix (one few-shot
-    header) meet in one batch and a prefix-sharing backend reads the prefix once. Other
-    kinds go longest first: padded batches then hold requests of similar length, and a
-    batch too large for memory fails at the start, not at the end. Backends score a request
-    the same whatever its batch, so the order changes no number. A group larger than
-    ``batch_size`` becomes one batch of its own.
-    """
-    groups: dict[str, list[tuple[str, AnyRequest]]] = {}
-    for item in keyed:
-        groups.setdefault(_group_key(item[1]), []).append(item)
-    if keyed and isinstance(keyed[0][1], LoglikelihoodRequest):
-        in_context_order = [groups[context] for context in sorted(groups)]
-        ordered = merge_partial_evaluations(in_context_order, _loglikelihood_request)
-    else:
-        ordered = sorted(groups.values(), key=_group_length, reverse=True)
-    batch: list[tuple[str, AnyRequest]] = []
-    for group in ordered:
-        if batch and len(batch) + len(group) > batch_size:
-            yield batch
-            batch = []
-        batch.extend(group)
-    if batch:
-        yield batch

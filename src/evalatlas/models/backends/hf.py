@@ -415,7 +415,8 @@ def token_facts(tokenizer: Any, model: Any) -> TokenFacts:
 class HFBackend(DeclaredBackend):
     """A loaded transformers model answering the three request kinds."""
 
-    # Many samples per call: samples sharing a few-shot header then share its computation.
+    # The most requests per paced batch: samples of one batch sharing a few-shot header
+    # share its computation (an explicit --batch-size can make batches larger still).
     preferred_batch_size = 256
 
     def __init__(

@@ -278,7 +278,8 @@ def _cut_at_stops(text: str, until: Sequence[str]) -> str:
 class LlamaCppBackend(DeclaredBackend):
     """A GGUF model in one llama.cpp context; answers every request kind."""
 
-    # Many samples per call: consecutive samples sharing a prefix keep it in the KV cache.
+    # The most requests per paced batch. The KV cache outlives a batch, so consecutive
+    # samples sharing a prefix reuse it across batches as within one.
     preferred_batch_size = 256
     # Answers are generated one after the other: one per batch costs nothing and caches
     # each answer as soon as it is done, so a killed run loses at most one.
