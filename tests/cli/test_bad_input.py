@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,43 @@ def test_negative_limit(tmp_path: Path) -> None:
 def test_unknown_run_id(tmp_path: Path) -> None:
     result = run_cli("results", "show", "deadbeef", workspace=tmp_path)
     assert_one_line_error(result, "deadbeef")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("eval", "-m", "random", "-t", "arithmetic_mc", "--limit", "abc"), "--limit"),
+        (("eval", "-m", "random", "-t", "arithmetic_mc", "--batch-size", "2.5"), "--batch-size"),
+        (("arena", "ratings", "--bootstrap", "many"), "--bootstrap"),
+        (("judge", "ratings", "--bootstrap", "0"), "--bootstrap"),
+        (("worker", "--once", "--poll-seconds", "soon"), "--poll-seconds"),
+        (("serve", "--port", "http"), "--port"),
+    ],
+)
+def test_a_bad_number_is_one_line_naming_the_option(
+    tmp_path: Path, args: tuple[str, ...], option: str
+) -> None:
+    result = run_cli(*args, workspace=tmp_path / "ws")
+    assert result.returncode == 2
+    command = " ".join(takewhile(lambda arg: not arg.startswith("-"), args))
+    assert_one_line_error(result, f"'{option}'", f"evalatlas {command} --help'")
+    assert result.stdout == ""
+    assert not (tmp_path / "ws").exists()  # refused before the command opened anything
+
+
+def test_missing_and_unknown_options_are_one_line_too(tmp_path: Path) -> None:
+    missing = run_cli("eval", "--model", "random", workspace=tmp_path)
+    assert missing.returncode == 2
+    assert_one_line_error(missing, "'--tasks'", "evalatlas eval --help'")
+    unknown = run_cli(
+        "eval", "-m", "random", "-t", "arithmetic_mc", "--limt", "5", workspace=tmp_path
+    )
+    assert unknown.returncode == 2
+    assert_one_line_error(unknown, "--limt", "evalatlas eval --help'")
+
+
+def test_a_group_without_a_command_still_shows_its_help(tmp_path: Path) -> None:
+    shown = run_cli("results", workspace=tmp_path)
+    assert shown.returncode == 2
+    assert "evalatlas results [OPTIONS] COMMAND" in shown.stdout
+    assert "error:" not in shown.stderr

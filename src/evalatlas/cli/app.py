@@ -18,6 +18,7 @@ from evalatlas.cli import (
     serve_cmd,
     tasks_cmd,
 )
+from evalatlas.cli.usage_errors import is_help_shown, usage_error_line
 from evalatlas.errors import AtlasError
 
 app = typer.Typer(
@@ -42,15 +43,23 @@ app.command("worker")(queue_cmd.worker_command)
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes end in one line on stderr and a non-zero exit code.
 
-    Typer handles its own usage errors (and exits); an ``AtlasError`` raised by a command
-    propagates to here and becomes one line.
+    An ``AtlasError`` raised by a command, and Click's own usage errors (an option value
+    that does not parse, a missing or unknown option), propagate to here and become one line.
     """
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv)
+        code = app(args=argv, standalone_mode=False)
     except AtlasError as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         sys.exit(error.exit_code)
+    except typer.TyperException as error:
+        if not is_help_shown(error):
+            errors.print(Text.assemble(("error: ", "bold red"), usage_error_line(error)))
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        sys.exit(1)  # end of input at a prompt
     except KeyboardInterrupt:
         errors.print("interrupted: nothing partial was stored")
         sys.exit(130)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)  # a command's typer.Exit(code)
