@@ -26,6 +26,7 @@ from pathlib import Path
 import uvicorn
 
 from evalatlas.arena import ArenaConfig
+from evalatlas.store import VoteLimits
 from evalatlas.web import create_app
 
 CONTESTANTS = {contestants!r}
@@ -38,7 +39,7 @@ def answer(model: str, prompt: str) -> str:
     return "Second answer: " + HOSTILE
 
 
-config = ArenaConfig(contestants=CONTESTANTS, seed=0)
+config = ArenaConfig(contestants=CONTESTANTS, seed=0, limits={limits})
 app = create_app(Path(sys.argv[1]), arena_config=config, answerer=answer)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
@@ -48,7 +49,17 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 def arena_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("arena-browser") / "workspace"
     fill_battle_log(root, {CONTESTANTS[0]: 1.0, CONTESTANTS[1]: -0.5}, n_battles=80)
-    code = LAUNCHER.format(contestants=CONTESTANTS, hostile=HOSTILE)
+    code = LAUNCHER.format(contestants=CONTESTANTS, hostile=HOSTILE, limits="VoteLimits()")
+    with launched(lambda port: [sys.executable, "-c", code, str(root), str(port)]) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The arena with a limit of one vote a minute per voter."""
+    root = tmp_path_factory.mktemp("arena-limited") / "workspace"
+    limits = "VoteLimits(per_minute=1, per_day=None)"
+    code = LAUNCHER.format(contestants=CONTESTANTS, hostile=HOSTILE, limits=limits)
     with launched(lambda port: [sys.executable, "-c", code, str(root), str(port)]) as base:
         yield base
 
@@ -103,3 +114,26 @@ def test_the_ratings_page_draws_its_table_and_charts(arena_server: str, watched:
     page.wait_for_selector("#style-coefficients")
     assert page.locator("#style-coefficients tr.coefficient").count() == 4
     assert watched.clean(), (watched.dialogs, watched.errors)
+
+
+def test_a_vote_over_the_limit_keeps_the_blind_battle_and_says_when_to_vote(
+    limited_server: str, watched: Watched
+) -> None:
+    page = watched.page
+    for prompt in ("First question?", "Second question?"):
+        page.goto(limited_server + "/arena")
+        page.fill("#prompt", prompt)
+        page.click("#start-battle")
+        page.wait_for_url("**/arena/battles/*")
+        page.click("#vote-a")
+        page.wait_for_selector("#reveal, #vote-retry")
+    message = page.text_content("#vote-retry") or ""
+    assert "voter limit of 1 votes a minute reached; you may vote again in" in message
+    answers = page.locator("#answers pre.answer").all_text_contents()
+    assert any(text.startswith("First answer to Second question?") for text in answers)
+    assert page.locator("#reveal").count() == 0 and page.locator("#answers .model").count() == 0
+    assert not any(name in page.content() for name in CONTESTANTS)
+    assert page.locator(".vote-buttons button:enabled").count() == 4  # may vote again later
+    # Chromium logs the refused request's status; nothing else went wrong on the page.
+    assert watched.dialogs == []
+    assert [e for e in watched.errors if "status of 429 (Too Many Requests)" not in e] == []
