@@ -140,6 +140,9 @@ def test_pair_by_pair_verdicts_in_terms_of_the_models(client: TestClient) -> Non
     assert last["page"] == 5 and len(last["rows"]) == N_BATTLES - 200
     ids = {row["battle_id"] for row in first["rows"]} | {row["battle_id"] for row in last["rows"]}
     assert len(ids) == 50 + N_BATTLES - 200  # no pair on two pages
+    past = client.get("/api/judges/pairs?page=6")
+    assert past.status_code == 404
+    assert past.json()["detail"] == "page 6 is past the last page; there are pages 1 to 5"
 
 
 def test_inconsistent_pairs_only(client: TestClient, payload: Any) -> None:

@@ -44,6 +44,26 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXAMPLES_PER_OPERATION = 40
+# Values a schema's "string" or "integer" cannot steer generation towards, but a client
+# can send: overflowing floats (1e400 is inf), huge integers, non-numbers and negatives.
+HOSTILE_VALUES = (
+    "1e400",
+    "1e400B",
+    "9e999T",
+    "inf",
+    "-inf",
+    "NaN",
+    "1e15",
+    "1.5e16",
+    "99999999999999999999999",
+    "-1",
+    "0",
+    "1e-400",
+    "0x10",
+    "1_000",
+    "５",
+    "²",
+)
 EXPECTED_OPERATIONS = {
     "GET /api/leaderboard",
     "GET /api/leaderboard.json",
@@ -54,10 +74,11 @@ EXPECTED_OPERATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app(filled_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app as ``evalatlas serve`` starts it (submissions checked, no admin token), over
-    a copy of the filled workspace: a submission the checks let through is queued there."""
+    a copy of the filled workspace: a submission the checks let through is queued there.
+    Each test gets its own: a schemathesis run leaves the app it drove shut down."""
     root = tmp_path_factory.mktemp("schema") / "workspace"
     shutil.copytree(filled_workspace, root)
     with pytest.MonkeyPatch.context() as patch:
@@ -67,7 +88,7 @@ def app(filled_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield built
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def real_ids(app: Any) -> dict[str, list[str]]:
     """Model keys and (key, run id) pairs from the workspace, for the path parameters."""
     client = TestClient(app)
@@ -96,6 +117,15 @@ def with_real_ids(case: Any, data: st.DataObject, real: dict[str, list[str]]) ->
         case.query = dict(zip(("a", "b"), data.draw(pair, label="models"), strict=True))
 
 
+def with_hostile_number(case: Any, data: st.DataObject) -> None:
+    """A third of the time, give one query parameter of the operation a hostile value."""
+    names = [parameter.name for parameter in case.operation.query]
+    if not names or data.draw(st.integers(0, 2), label="hostile") != 0:
+        return
+    name = data.draw(st.sampled_from(names), label="hostile parameter")
+    case.query = {**(case.query or {}), name: data.draw(st.sampled_from(HOSTILE_VALUES))}
+
+
 def test_every_operation_answers_as_its_schema_says(
     app: Any, real_ids: dict[str, list[str]]
 ) -> None:
@@ -116,6 +146,7 @@ def test_every_operation_answers_as_its_schema_says(
         )
         def answers_by_the_schema(case: Any, data: st.DataObject) -> None:
             with_real_ids(case, data, real_ids)
+            with_hostile_number(case, data)
             response = case.call_and_validate(checks=CHECKS)
             statuses.setdefault(case.operation.label, set()).add(response.status_code)
 
@@ -129,6 +160,27 @@ def test_every_operation_answers_as_its_schema_says(
         assert 200 in statuses[label], (label, statuses[label])
 
 
+def test_hostile_numbers_in_every_query_parameter(app: Any, real_ids: dict[str, list[str]]) -> None:
+    """Every query parameter of every read operation, given each hostile value in turn
+    (the others left out, so nothing else is refused first): answers as the schema says."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    key, run_id = real_ids["run"][0].split("/")
+    path_values = {"key": key, "run_id": run_id}
+    failures = []
+    for operation in (result.ok() for result in schema.get_all_operations()):
+        if operation.method.upper() != "GET":
+            continue
+        path = {p.name: path_values.get(p.name, "1") for p in operation.path_parameters}
+        for name in (parameter.name for parameter in operation.query):
+            for value in HOSTILE_VALUES:
+                case = operation.Case(path_parameters=path, query={name: value})
+                try:
+                    case.call_and_validate(checks=CHECKS)
+                except (Exception, BaseExceptionGroup) as failure:
+                    failures.append(f"{operation.label} {name}={value!r}: {failure}")
+    assert not failures, "\n\n".join(failures[:10])
+
+
 def test_the_schema_documents_the_error_body(app: Any) -> None:
     document = TestClient(app).get("/openapi.json").json()
     assert set(document["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "detail"}
@@ -137,7 +189,11 @@ def test_the_schema_documents_the_error_body(app: Any) -> None:
         for operation in operations.values():
             responses = operation["responses"]
             assert {"422", "503"} <= set(responses), path
-            assert ("404" in responses) == ("{" in path or path == "/api/compare"), path
+            paged = any(
+                parameter["name"] == "page" for parameter in operation.get("parameters", [])
+            )
+            may_miss = "{" in path or path == "/api/compare" or paged
+            assert ("404" in responses) == may_miss, path
     leaderboard = document["paths"]["/api/leaderboard"]["get"]["parameters"]
     page = next(parameter for parameter in leaderboard if parameter["name"] == "page")
     assert page["schema"] == {"type": "integer", "minimum": 1, "maximum": 1_000_000}

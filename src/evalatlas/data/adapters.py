@@ -67,7 +67,7 @@ def _mmlu_answer(value: Any) -> int:
     text = str(value).strip()
     if len(text) == 1 and text in _MMLU_LETTERS:
         return _MMLU_LETTERS.index(text)
-    if text.isdigit() and int(text) < len(_MMLU_LETTERS):
+    if text.isdecimal() and int(text) < len(_MMLU_LETTERS):
         return int(text)
     raise ValueError(f"answer {value!r} is neither 0-3 nor A-D")
 

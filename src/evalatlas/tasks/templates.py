@@ -145,7 +145,7 @@ def as_target(value: Any, *, has_choices: bool) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if has_choices and text.isdigit():
+    if has_choices and text.isdecimal():
         return int(text)
     if len(text) >= 2 and text[0] == "[" and text[-1] == "]":
         try:

@@ -28,7 +28,9 @@ async def read_json(request: Request, model: type[Body], *, optional: bool = Fal
     if not raw.strip() and optional:
         raw = b"{}"
     try:
-        return model.model_validate_json(raw)
+        # Strict: a JSON true is not a number, nor "5" a number, nor "yes" a boolean. A
+        # client sending those has a bug that lax coercion would hide.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
         raise invalid(error) from None
 
@@ -53,7 +55,7 @@ async def read_form(request: Request, allowed: Iterable[str]) -> dict[str, str]:
 
 async def _raw_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise InvalidParameter("body", f"larger than {MAX_BODY_BYTES} bytes")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
@@ -65,7 +67,11 @@ def invalid(error: ValidationError) -> InvalidParameter:
     """The first problem of a pydantic error as an ``InvalidParameter``."""
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
-    return InvalidParameter(where, str(first["msg"]))
+    message = str(first["msg"])
+    given = first.get("input")
+    if isinstance(given, bool | int | float | str) and len(json.dumps(given)) <= 40:
+        message += f" (got {json.dumps(given)})"
+    return InvalidParameter(where, message)
 
 
 def web_link(url: str, field: str) -> str:

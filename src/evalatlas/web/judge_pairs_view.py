@@ -14,7 +14,7 @@ from evalatlas.judge.store_audit import StoredAudit, people_on_judged_pairs
 from evalatlas.judge.verdicts import PairOutcome, Verdict
 from evalatlas.store import ArenaRecords
 from evalatlas.web.arena_state import ArenaSnapshot
-from evalatlas.web.params import ParamReader
+from evalatlas.web.params import ParamReader, check_page
 
 PAGE_SIZE = 50
 PROMPT_SHOWN = 300  # characters of a prompt in the table; the JSON has it whole
@@ -91,7 +91,8 @@ def pairs_page(
         if not query.inconsistent_only or pair.outcome is PairOutcome.INCONSISTENT
     ]
     pages = max(1, math.ceil(len(chosen) / PAGE_SIZE))
-    start = (min(query.page, pages) - 1) * PAGE_SIZE
+    check_page(query.page, pages)
+    start = (query.page - 1) * PAGE_SIZE
     shown = chosen[start : start + PAGE_SIZE]
     prompts = records.battle_prompts([battle_id for battle_id, _ in shown])
     rows = []
@@ -112,4 +113,4 @@ def pairs_page(
                 "people": _people_vote(people, prompt, turn or 1, pair),
             }
         )
-    return {"total": len(chosen), "page": min(query.page, pages), "pages": pages, "rows": rows}
+    return {"total": len(chosen), "page": query.page, "pages": pages, "rows": rows}

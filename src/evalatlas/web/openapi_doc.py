@@ -24,9 +24,13 @@ from evalatlas.web.errors import API_PREFIX
 ADMIN_PREFIX = f"{API_PREFIX}/admin/"
 ERROR_SCHEMA = "ErrorBody"
 ERROR_REF = f"#/components/schemas/{ERROR_SCHEMA}"
+# For paged operations without a path parameter: their only 404.
+PAST_LAST_PAGE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "not_found: the page is past the last one"}
+}
 ERROR_DESCRIPTIONS = {
     "403": "forbidden: an admin operation without the right admin token",
-    "404": "not_found: no such model, run or record",
+    "404": "not_found: no such model, run or record, or a page past the last one",
     "422": "invalid_parameter: a parameter the operation does not know, or a value it "
     "cannot use (the detail names the parameter)",
     "503": "the workspace cannot be read, or the feature is off in this server",

@@ -7,14 +7,27 @@ silently ignored.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
-from evalatlas.web.errors import InvalidParameter
+from evalatlas.web.errors import InvalidParameter, NotFound
 
 MAX_TEXT_LENGTH = 200
 _SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?(?:e\d+)?)\s*(?P<unit>[kmbt]?)", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+# No model comes near a quadrillion parameters; anything above is a typo or a probe, and
+# refusing it keeps every later comparison and rounding on finite integers.
+MAX_PARAMETER_COUNT = 10**15
+
+
+def unknown_parameter_message(known: Iterable[str]) -> str:
+    """What to say of a parameter the page does not take: the ones it does, or that it
+    takes none (a bare "accepts" with nothing after it tells the reader nothing)."""
+    names = sorted(known)
+    if not names:
+        return "unknown parameter; this page takes no query parameters"
+    return "unknown parameter; this page accepts " + ", ".join(names)
 
 
 class ParamReader:
@@ -25,9 +38,7 @@ class ParamReader:
         known = frozenset(allowed)
         for name, value in pairs:
             if name not in known:
-                raise InvalidParameter(
-                    name, "unknown parameter; this page accepts " + ", ".join(sorted(known))
-                )
+                raise InvalidParameter(name, unknown_parameter_message(known))
             if value.strip():
                 self._values.setdefault(name, []).append(value.strip())
 
@@ -73,7 +84,7 @@ class ParamReader:
         value = self.text(name)
         if value is None:
             return default
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise InvalidParameter(name, f"{value!r} is not a whole number")
         number = int(value)
         if not minimum <= number <= maximum:
@@ -90,4 +101,17 @@ class ParamReader:
             raise InvalidParameter(
                 name, f"{value!r} is not a parameter count; write e.g. 135M, 7B or 1.5B"
             )
-        return round(float(match["number"]) * _UNITS[match["unit"].lower()])
+        count = float(match["number"]) * _UNITS[match["unit"].lower()]
+        if not math.isfinite(count) or count > MAX_PARAMETER_COUNT:
+            raise InvalidParameter(
+                name, f"{value!r} is larger than any model; give at most 1000T (1e15)"
+            )
+        return round(count)
+
+
+def check_page(page: int, pages: int) -> None:
+    """Refuse a page past the last one (404): a client paging until it is refused stops,
+    where a silently clamped page would be served again and again."""
+    if page > pages:
+        last = "there is only page 1" if pages == 1 else f"there are pages 1 to {pages}"
+        raise NotFound(f"page {page} is past the last page; {last}")

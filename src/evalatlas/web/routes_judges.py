@@ -24,6 +24,7 @@ from evalatlas.web.judge_view import (
     judges_page,
     stored_audits,
 )
+from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
@@ -74,7 +75,9 @@ def judge_pairs_html(request: Request) -> HTMLResponse:
     return render(request, "judge_pairs.html", context)
 
 
-@router.get("/api/judges/pairs", openapi_extra=documented(PAIR_PARAMETERS))
+@router.get(
+    "/api/judges/pairs", openapi_extra=documented(PAIR_PARAMETERS), responses=PAST_LAST_PAGE
+)
 def judge_pairs_api(request: Request) -> JSONResponse:
     """One stored judge's verdicts pair by pair (50 a page): the prompt, the verdict with
     model A shown first and with model B shown first (both restated with A = model A),

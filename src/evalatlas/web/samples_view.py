@@ -13,7 +13,7 @@ from typing import Any
 
 from evalatlas.store import EvalResult, SampleRecord
 from evalatlas.web.errors import InvalidParameter, NotFound
-from evalatlas.web.params import ParamReader
+from evalatlas.web.params import ParamReader, check_page
 
 SAMPLE_PARAMS = ("wrong", "metric", "page", "per_page")
 DEFAULT_PER_PAGE = 20
@@ -161,6 +161,7 @@ def sample_page(records: list[SampleRecord], query: SampleQuery) -> SamplePage:
     start = (query.page - 1) * query.per_page
     shown = chosen[start : start + query.per_page]
     pages = max(1, math.ceil(len(chosen) / query.per_page))
+    check_page(query.page, pages)
     views = tuple(sample_view(record, query.metric) for record in shown)
     return SamplePage(views, len(chosen), len(records), pages)
 
