@@ -55,7 +55,8 @@ def test_the_scatter_has_a_log_x_axis_and_draws_flagged_points_last() -> None:
     assert by_name["leak"].x - by_name["a"].x == pytest.approx(by_name["b"].x - by_name["leak"].x)
     assert [p.flagged for p in chart.points] == [False, False, True]
     assert by_name["leak"].y < by_name["b"].y < by_name["a"].y  # higher scores higher up
-    assert [t.label for t in chart.x_ticks] == ["100M", "1B", "10B"]
+    # Two decades hold too few decade ticks: 2x and 5x are ticked too.
+    assert [t.label for t in chart.x_ticks] == ["100M", "200M", "500M", "1B", "2B", "5B", "10B"]
     assert [t.label for t in chart.boundaries] == ["1B", "8B"]  # 40B is off the right edge
     assert [t.label for t in chart.class_labels] == ["edge", "consumer", "mid"]
     # A label near the right edge runs leftward so it stays inside the chart.

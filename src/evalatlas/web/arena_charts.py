@@ -19,9 +19,13 @@ RATING_WIDTH = 760
 RATING_ROW = 22
 RATING_LABEL_WIDTH = 230
 HEAT_CELL = 38
-HEAT_LABEL_WIDTH = 200
-HEAT_TOP = 130
 WIN_BINS = 10
+# Labels are 11px system-ui text (atlas.css): no glyph is wider than this on average, so a
+# margin sized by it holds the longest label. Column labels are turned by LABEL_ANGLE.
+LABEL_CHAR_WIDTH = 6.6
+LABEL_FONT = 11.0
+LABEL_GAP = 8.0
+LABEL_ANGLE = math.radians(50)
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,13 @@ def win_heatmap(
     """The models x models grid of direct win fractions; None for fewer than two models."""
     if len(models) < 2:
         return None
-    left, top = float(HEAT_LABEL_WIDTH), float(HEAT_TOP)
+    labels = [short_label(model) for model in models]
+    longest = max(len(label) for label in labels) * LABEL_CHAR_WIDTH
+    # Row labels end LABEL_GAP left of the grid; turned column labels rise from LABEL_GAP
+    # above it and lean right past the last column: the margins hold them whole.
+    left = math.ceil(longest + 2 * LABEL_GAP)
+    top = math.ceil(longest * math.sin(LABEL_ANGLE) + LABEL_FONT + 2 * LABEL_GAP)
+    overhang = longest * math.cos(LABEL_ANGLE) + LABEL_FONT - HEAT_CELL / 2
     squares = [
         _square(
             row_model,
@@ -138,15 +148,14 @@ def win_heatmap(
     ]
     size = len(models) * HEAT_CELL
     middle = [k * HEAT_CELL + HEAT_CELL / 2 for k in range(len(models))]
-    labels = [short_label(model) for model in models]
     return HeatChart(
-        width=int(left + size + 12),
+        width=math.ceil(left + size + max(12.0, overhang + LABEL_GAP)),
         height=int(top + size + 12),
         cell=HEAT_CELL,
         row_labels=tuple(Tick(top + m, label) for m, label in zip(middle, labels, strict=True)),
         column_labels=tuple(Tick(left + m, label) for m, label in zip(middle, labels, strict=True)),
-        label_x=left - 8,
-        label_y=top - 8,
+        label_x=left - LABEL_GAP,
+        label_y=top - LABEL_GAP,
         squares=tuple(squares),
     )
 

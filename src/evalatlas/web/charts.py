@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from evalatlas.web.cells import format_parameters
 
@@ -16,6 +16,10 @@ RANK_WIDTH = 760
 RANK_ROW = 20
 RANK_LABEL_WIDTH = 230
 MAX_LABEL = 32
+LABEL_CHAR_WIDTH = 6.6  # at the charts' 11px font (atlas.css), wide enough for any label
+LABELLED_TOP = 8  # the best-scoring points labelled beside the outliers, room permitting
+MIN_X_TICKS = 4
+Y_TICKS = 8
 _STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 Scale = Callable[[float], float]
 
@@ -94,7 +98,8 @@ class ScatterPoint:
     y_low: float | None  # the interval's whisker, when known
     y_high: float | None
     flagged: bool
-    label: str  # drawn next to flagged points only
+    label: str  # the model's name, drawn when ``labelled``
+    labelled: bool  # outliers always; the best others while their labels do not collide
     label_x: float
     label_anchor: str  # "start" | "end": flagged points near the right edge label leftward
     title: str
@@ -130,7 +135,7 @@ def scatter_chart(
     if x_high - x_low < 1.0:
         middle = (x_low + x_high) / 2
         x_low, x_high = middle - 0.5, middle + 0.5
-    y_axis = nice_axis(*(y_range or _data_range(inputs)))
+    y_axis = nice_axis(*(y_range or _data_range(inputs)), count=Y_TICKS)
 
     def x_of(log_count: float) -> float:
         return round(box.left + (log_count - x_low) / (x_high - x_low) * box.width, 2)
@@ -139,27 +144,69 @@ def scatter_chart(
         fraction = (value - y_axis.low) / (y_axis.high - y_axis.low)
         return round(box.bottom - min(max(fraction, 0.0), 1.0) * box.height, 2)
 
+    placed = [
+        _scatter_point(point, x_of(log_count), y_of, box)
+        for point, log_count in zip(inputs, logs, strict=True)
+    ]
+    scores = [point.score for point in inputs]
+    labelled = _labelled(placed, scores)
     points = tuple(
         sorted(  # flagged points last, so they are drawn on top
-            (
-                _scatter_point(point, x_of(log_count), y_of, box)
-                for point, log_count in zip(inputs, logs, strict=True)
-            ),
+            (replace(p, labelled=i in labelled) for i, p in enumerate(placed)),
             key=lambda point: point.flagged,
         )
     )
-    decades = range(math.ceil(x_low), math.floor(x_high) + 1)
     return ScatterChart(
         width=SCATTER_WIDTH,
         height=SCATTER_HEIGHT,
         box=box,
-        x_ticks=tuple(Tick(x_of(d), format_parameters(10**d)) for d in decades),
+        x_ticks=tuple(
+            Tick(x_of(e), format_parameters(round(10**e))) for e in _x_ticks(x_low, x_high)
+        ),
         y_ticks=tuple(Tick(y_of(v), tick_label(v)) for v in y_axis.ticks),
         boundaries=_boundaries(size_edges, x_low, x_high, x_of),
         class_labels=_class_labels(size_edges, x_low, x_high, x_of),
         points=points,
         y_title=y_title,
     )
+
+
+def _x_ticks(low: float, high: float) -> list[float]:
+    """log10 of the parameter counts to tick: every decade, and 2x and 5x each decade when
+    fewer than ``MIN_X_TICKS`` decades fall inside the axis."""
+    decades = range(math.floor(low), math.ceil(high) + 1)
+    ticks = [float(d) for d in decades if low <= d <= high]
+    if len(ticks) < MIN_X_TICKS:
+        steps = (math.log10(m) + d for d in decades for m in (1, 2, 5))
+        ticks = [t for t in steps if low <= t <= high]
+    return ticks
+
+
+Bounds = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _label_bounds(point: ScatterPoint) -> Bounds:
+    width = len(point.label) * LABEL_CHAR_WIDTH
+    left = point.label_x - width if point.label_anchor == "end" else point.label_x
+    return (left, point.y - 8.0, left + width, point.y + 5.0)
+
+
+def _overlap(a: Bounds, b: Bounds) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _labelled(points: Sequence[ScatterPoint], scores: Sequence[float]) -> set[int]:
+    """Which points get a visible name: every outlier, then the best-scoring others
+    (at most ``LABELLED_TOP``) whose label would not cover one already placed."""
+    chosen = {i for i, point in enumerate(points) if point.flagged}
+    taken = [_label_bounds(points[i]) for i in chosen]
+    others = sorted((i for i in range(len(points)) if i not in chosen), key=lambda i: -scores[i])
+    for i in others[:LABELLED_TOP]:
+        bounds = _label_bounds(points[i])
+        if not any(_overlap(bounds, other) for other in taken):
+            chosen.add(i)
+            taken.append(bounds)
+    return chosen
 
 
 def _data_range(inputs: Sequence[ScatterInput]) -> tuple[float, float]:
@@ -177,6 +224,7 @@ def _scatter_point(point: ScatterInput, x: float, y_of: Scale, box: Box) -> Scat
         y_high=None if point.ci_high is None else y_of(point.ci_high),
         flagged=point.flagged,
         label=short_label(point.name),
+        labelled=point.flagged,
         label_x=x - 9 if leftward else x + 9,
         label_anchor="end" if leftward else "start",
         title=point.title,
