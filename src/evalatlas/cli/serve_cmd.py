@@ -27,8 +27,9 @@ from evalatlas.cli.arena_serve import (
     trusted_proxies,
 )
 from evalatlas.cli.options import WorkspaceOption
+from evalatlas.cli.queue_cmd import AllowEndpoints, AllowHubs, AllowModelRoots, queue_limits
 from evalatlas.errors import ConfigError
-from evalatlas.queue import QueueLimits, check_submission
+from evalatlas.queue import check_submission
 from evalatlas.store import VoteLimits
 from evalatlas.store.workspace import default_workspace
 
@@ -80,6 +81,9 @@ def serve_command(
     arena_max_waiting: MaxWaiting = ArenaServeOptions.max_waiting,
     arena_new_voters_per_hour: NewVoters = ArenaServeOptions.new_voters_per_hour,
     trusted_proxy: TrustedProxies = None,
+    allow_model_root: AllowModelRoots = None,
+    allow_hub: AllowHubs = None,
+    allow_endpoint: AllowEndpoints = None,
 ) -> None:
     """Serve the leaderboard, model pages, per-sample records and arena of a workspace."""
     import uvicorn
@@ -106,7 +110,7 @@ def serve_command(
     proxies = trusted_proxies(trusted_proxy or [])
     check_address(host, port)
     root = workspace or default_workspace()
-    limits = QueueLimits.from_environment()
+    limits = queue_limits(allow_model_root, allow_hub, allow_endpoint)
     app = create_app(
         root,
         submission_check=partial(check_submission, limits=limits),

@@ -14,7 +14,6 @@ import resource
 import sys
 import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -52,7 +51,7 @@ class Channel:
         self._stream.flush()
 
     def operator(self, text: str) -> None:
-        self.send("operator", text=f"[{datetime.now(UTC):%H:%M:%S}] {text}")
+        self.send("operator", text=text)  # the worker stamps it
 
 
 class _EndpointNotes(SubmissionLog):
@@ -80,30 +79,33 @@ def cap_memory(memory_bytes: int) -> None:
 def main() -> int:
     job = ChildJob.model_validate_json(sys.stdin.read())
     channel = Channel(os.fdopen(job.channel_fd, "w", encoding="utf-8"))
-    cap_memory(job.memory_bytes)
     allow = AllowList.build(job.model_roots, job.hub_patterns, job.endpoints)
     limits = QueueLimits(max_model_bytes=job.max_model_bytes, allow=allow)
-    with Store.open(Path(job.workspace)) as store:
-        submission = store.submissions().get(job.submission_id)
-        if submission is None:
-            channel.send("failed", text=f"submission {job.submission_id} is gone")
-            return 1
-        scheme = submission.model_reference.partition(":")[0].partition("?")[0]
-        log = (
-            _EndpointNotes(channel)
-            if scheme == "openai"
-            else SubmissionLog(lambda line: channel.send("line", text=line))
-        )
-        stage = Stage()
-        try:
+    scheme, stage = "", Stage("opening the workspace")
+    try:
+        with Store.open(Path(job.workspace)) as store:
+            submission = store.submissions().get(job.submission_id)
+            if submission is None:
+                channel.send("failed", text=f"submission {job.submission_id} is gone")
+                return 1
+            scheme = submission.model_reference.partition(":")[0].partition("?")[0]
+            # Capped once the workspace is open: the limit is for the model's work.
+            cap_memory(job.memory_bytes)
+            stage.now = "checking the submission"
+            log = _log(channel, scheme)
             run_ids, fingerprint = evaluate_submission(store, submission, job, limits, log, stage)
-        except Exception as error:  # MemoryError included: reported, then the child exits
-            channel.operator(f"{type(error).__name__}: {error}")
-            channel.operator(traceback.format_exc())
-            channel.send("failed", text=public_reason(error, scheme, stage.now))
-            return 1
+    except Exception as error:  # MemoryError included: reported, then the child exits
+        channel.operator(f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
+        channel.send("failed", text=public_reason(error, scheme, stage.now))
+        return 1
     channel.send("finished", run_ids=run_ids, fingerprint=fingerprint)
     return 0
+
+
+def _log(channel: Channel, scheme: str) -> SubmissionLog:
+    if scheme == "openai":
+        return _EndpointNotes(channel)
+    return SubmissionLog(lambda line: channel.send("line", text=line))
 
 
 def evaluate_submission(

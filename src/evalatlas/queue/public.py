@@ -9,6 +9,7 @@ wrong in general, and a traceback goes to the operator's console only.
 
 from __future__ import annotations
 
+import errno
 import re
 
 from evalatlas.errors import AtlasError, SubmissionRefused
@@ -34,7 +35,7 @@ def public_reason(error: BaseException, scheme: str, stage: str) -> str:
     the model") of a submission whose reference has ``scheme``."""
     if isinstance(error, KeyboardInterrupt):
         return STOPPED
-    if isinstance(error, MemoryError):
+    if _out_of_memory(error):
         return f"the evaluation ran out of memory while {stage} (the worker's --memory-limit)"
     if isinstance(error, SubmissionRefused):
         return redact_paths(one_line(str(error)))
@@ -51,3 +52,10 @@ def public_reason(error: BaseException, scheme: str, stage: str) -> str:
             f"{OPERATOR_HINT}"
         )
     return redact_paths(one_line(str(error))) or error.code
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """Python's MemoryError, or a refused allocation or mapping (ENOMEM) under the cap."""
+    return isinstance(error, MemoryError) or (
+        isinstance(error, OSError) and error.errno == errno.ENOMEM
+    )
