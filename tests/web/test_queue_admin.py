@@ -95,7 +95,10 @@ def test_the_api_queues_a_checked_submission_with_its_notes(client: TestClient) 
         ),
         ({"model_reference": "hf:acme/m", "tasks": "arithmetic_mc"}, "needs @revision"),
         ({"model_reference": "random", "tasks": "nope"}, "unknown task or group 'nope'"),
-        ({"model_reference": "llamacpp:/no/such.gguf", "tasks": "gsm8k"}, "does not exist"),
+        (
+            {"model_reference": "llamacpp:/no/such.gguf", "tasks": "gsm8k"},
+            "this server takes no local model paths",
+        ),
     ],
 )
 def test_a_refused_submission_is_a_422_saying_why(
@@ -187,14 +190,19 @@ def test_a_running_submission_whose_worker_went_silent_is_shown_stale(
     silent = datetime.now(UTC) - timedelta(minutes=5)
     with sqlite3.connect(workspace / "evalatlas.db") as raw:
         raw.execute(
-            "UPDATE submissions SET status = 'RUNNING', worker = 'elsewhere:1:ab', "
+            "UPDATE submissions SET status = 'RUNNING', worker = 'elsewhere:4321:ab', "
+            "worker_host = 'elsewhere', worker_pid = 4321, "
             "started_at = ?, heartbeat_at = ? WHERE id = ?",
             (f"{silent:%Y-%m-%d %H:%M:%S.%f}",) * 2 + (queued["id"],),
         )
     shown = client.get(f"/api/submissions/{queued['id']}").json()
     assert shown["status"] == "RUNNING" and shown["stale"] is True
+    assert not {"worker", "worker_host", "worker_pid"} & set(shown)  # the operator's business
     page = client.get("/queue?status=RUNNING").text
-    assert "RUNNING (stale)" in page and "worker elsewhere:1:ab" in page
+    assert "RUNNING (stale)" in page and "a worker runs it; last heartbeat" in page
+    assert "elsewhere" not in page and "4321" not in page
+    listed = client.get("/api/submissions?status=RUNNING").text
+    assert "elsewhere" not in listed and "4321" not in listed
 
 
 # -- admin ----------------------------------------------------------------------------------

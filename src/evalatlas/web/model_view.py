@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +14,32 @@ from evalatlas.store import EvalResult, Store
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.cells import CellView, cell_json, cell_view
 from evalatlas.web.errors import NotFound
+
+_LOCAL_SCHEMES = ("llamacpp", "hf")
+# An absolute path that starts a word (not the path of a URL): shown by its last part.
+_PATH = re.compile(r"(?<![\w.~:/-])~?/(?:[^\s/'\"()\[\]]+/)+([^\s/'\"()\[\]]*)")
+
+
+def public_reference(reference: str) -> str:
+    """A reference as public pages show it: a local file or folder by its name only
+    (``llamacpp:/srv/models/x.gguf`` is ``llamacpp:x.gguf``); its hash says which file."""
+    scheme, sep, rest = reference.partition(":")
+    target, mark, options = rest.partition("?")
+    if not sep or scheme not in _LOCAL_SCHEMES or not target.startswith(("/", "~", ".")):
+        return reference
+    name = target.rstrip("/").rsplit("/", 1)[-1]
+    return f"{scheme}:{name}{mark}{options}"
+
+
+def public_text(text: str) -> str:
+    """``text`` with every absolute path cut to ``…/its-last-part``."""
+    return _PATH.sub(lambda match: f"…/{match.group(1)}", text)
+
+
+def public_source(source: str | None) -> str | None:
+    if source is None or not source.startswith(("/", "~", ".")):
+        return source
+    return source.rstrip("/").rsplit("/", 1)[-1]
 
 
 def find_row(board: Leaderboard, key: str) -> LeaderboardRow:
@@ -84,17 +111,32 @@ def result_json(result: EvalResult, key: str, cited: set[str]) -> dict[str, Any]
         "truncated_samples": result.truncated_samples,
         "context_length": result.context_length,
         "metrics": [metric.model_dump() for metric in result.metrics],
-        "eval_card": result.spec.model_dump(mode="json"),
+        "eval_card": public_spec(result),
         "spec_hash": result.spec_hash,
         "on_leaderboard": result.run_id in cited,
         "samples_url": samples_url(key, result.run_id),
     }
 
 
+def public_spec(result: EvalResult) -> dict[str, Any]:
+    """The eval card without the server's paths: a local model by its file name (its
+    fingerprint, the file's hash, stays), any other path by its last part."""
+    spec: dict[str, Any] = json.loads(public_text(result.spec.model_dump_json()))
+    spec["model_reference"] = public_reference(result.spec.model_reference)
+    return spec
+
+
+def public_card(row: LeaderboardRow) -> dict[str, Any]:
+    card = card_json(row.card)
+    card["reference"] = public_reference(row.card.reference)
+    card["source"] = public_source(row.card.source)
+    return card
+
+
 def model_json(row: LeaderboardRow, runs: list[EvalResult]) -> dict[str, Any]:
     cited = {cell.run_id for cell in row.cells.values()}
     return {
-        "model": card_json(row.card),
+        "model": public_card(row),
         "rank": row.rank,
         "rank_low": row.rank_low,
         "rank_high": row.rank_high,
@@ -109,7 +151,7 @@ def model_json(row: LeaderboardRow, runs: list[EvalResult]) -> dict[str, Any]:
 def eval_card_lines(result: EvalResult) -> list[tuple[str, str]]:
     """The stored EvalSpec as (field, value) lines, then its hash."""
     lines = []
-    for name, value in result.spec.model_dump(mode="json").items():
+    for name, value in public_spec(result).items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         lines.append((name, shown))
     lines.append(("spec_hash", result.spec_hash))

@@ -143,8 +143,12 @@ def options_text(options: SubmissionOptions) -> str:
     return ", ".join(parts)
 
 
+# Which worker process ran a submission (host name, pid) is the operator's business only.
+PRIVATE_FIELDS = frozenset({"worker", "worker_host", "worker_pid"})
+
+
 def submission_json(submission: Submission, now: datetime | None = None) -> dict[str, Any]:
     view = submission_view(submission, now or datetime.now(UTC))
-    payload: dict[str, Any] = submission.model_dump(mode="json")
+    payload: dict[str, Any] = submission.model_dump(mode="json", exclude=set(PRIVATE_FIELDS))
     payload.update(stale=view.stale, model_url=view.model_url, url=f"/queue#{view.anchor}")
     return payload

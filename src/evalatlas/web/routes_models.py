@@ -17,6 +17,8 @@ from evalatlas.web.model_view import (
     latest_runs,
     model_json,
     model_runs,
+    public_reference,
+    public_source,
     samples_url,
     score_lines,
 )
@@ -43,6 +45,8 @@ def model_page(request: Request, key: str) -> HTMLResponse:
         "title": row.card.name,
         "row": row,
         "card": row.card,
+        "reference": public_reference(row.card.reference),
+        "source": public_source(row.card.source),
         "parameters": format_parameters(row.card.parameters),
         "average": cell_view(row.average),
         "scores": score_lines(row, columns),
