@@ -35,11 +35,10 @@ def test_a_secret_open_to_others_or_damaged_is_refused_in_one_line(tmp_path: Pat
 
 def test_only_tokens_this_secret_signed_name_a_voter(tmp_path: Path) -> None:
     keys = VoterKeys(workspace_secret(tmp_path))
-    token = keys.issue()
-    voter = keys.voter_of(token)
-    assert voter is not None and voter.startswith("c-") and token not in voter
+    token, voter = keys.issue()
+    assert voter.startswith("c-") and token not in voter
     assert keys.voter_of(token) == voter  # the same token, the same voter
-    assert keys.voter_of(keys.issue()) != voter  # a new token, a new voter
+    assert keys.voter_of(keys.issue()[0]) != voter  # a new token, a new voter
     identity, signature = token.split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     forged = [
@@ -48,7 +47,7 @@ def test_only_tokens_this_secret_signed_name_a_voter(tmp_path: Path) -> None:
         "test-voter-token-000001",  # the old unsigned form
         f"{identity}.{flipped}",
         f"{'x' * len(identity)}.{signature}",
-        VoterKeys(b"another server's secret").issue(),
+        VoterKeys(b"another server's secret").issue()[0],
     ]
     assert [keys.voter_of(candidate) for candidate in forged] == [None] * len(forged)
 

@@ -275,6 +275,7 @@ def test_drawing_a_prompt_fills_the_form_from_the_prompt_set(app: FastAPI) -> No
         "battles_answering": 2,
         "battles_waiting": 4,
     }
+    assert twin["battles_in_progress"] == 0
     assert not any(name in str(twin) for name in CONTESTANTS)
 
 

@@ -92,6 +92,11 @@ class Arena:
         """True when new battles can be answered (an answerer and two contestants)."""
         return self._answerer is not None and len(set(self.config.contestants)) >= 2
 
+    @property
+    def battles_in_progress(self) -> int:
+        """Battles being answered or waiting for their turn now."""
+        return self._guard.admitted
+
     def draw_prompt(self) -> PromptItem:
         """A prompt from the configured prompt set, uniformly at random."""
         if not self.config.prompt_set:

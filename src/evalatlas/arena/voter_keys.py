@@ -42,10 +42,10 @@ class VoterKeys:
             raise ConfigError("arena: the voter secret must have 16 bytes or more")
         self._secret = secret
 
-    def issue(self) -> str:
-        """A new signed token (a new voter)."""
+    def issue(self) -> tuple[str, str]:
+        """A new signed token and the voter id it names (a new voter)."""
         identity = base64.urlsafe_b64encode(secrets.token_bytes(_ID_BYTES)).decode()
-        return f"{identity}.{self._signature(identity)}"
+        return f"{identity}.{self._signature(identity)}", _voter_id(identity)
 
     def voter_of(self, token: str | None) -> str | None:
         """The voter id a token names, or None unless this server signed it."""
@@ -55,7 +55,7 @@ class VoterKeys:
         identity, signature = match.groups()
         if not hmac.compare_digest(signature, self._signature(identity)):
             return None
-        return VOTER_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:_ID_HEX]
+        return _voter_id(identity)
 
     def client_of(self, address: str) -> str:
         """The opaque key of a client address (the same across restarts)."""
@@ -67,6 +67,10 @@ class VoterKeys:
     def _signature(self, identity: str) -> str:
         mac = hmac.new(self._secret, b"voter:" + identity.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode()[:_SIGNATURE_CHARS]
+
+
+def _voter_id(identity: str) -> str:
+    return VOTER_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:_ID_HEX]
 
 
 def workspace_secret(root: Path) -> bytes:

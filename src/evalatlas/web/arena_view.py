@@ -144,13 +144,15 @@ def battle_context(battle: Battle, retry: str | None = None) -> dict[str, Any]:
 
 def arena_json(arena: Arena, counts: ArenaCounts, drawn: PromptItem | None) -> dict[str, Any]:
     """What the arena page says: whether it can start battles, how many contestants it
-    pairs (not which: a battle's pair stays hidden until its vote), the voter limits, the
-    prompt set's size, the counts, and a drawn prompt when asked for one."""
+    pairs (not which: a battle's pair stays hidden until its vote), the voter limits, how
+    many battles are being answered or waiting, the prompt set's size, the counts, and a
+    drawn prompt when asked for one."""
     return {
         "can_battle": arena.can_battle,
         "contestants": len(set(arena.config.contestants)),
         "pairing": arena.config.pairing.value,
         "limits": limits_json(arena),
+        "battles_in_progress": arena.battles_in_progress,
         "prompt_set": len(arena.config.prompt_set),
         "counts": {
             "battles": counts.battles,

@@ -98,8 +98,9 @@ def arena_page(request: Request) -> HTMLResponse:
 @router.get("/api/arena", openapi_extra=documented(DRAW, DRAW_SCHEMA))
 def arena_api(request: Request) -> JSONResponse:
     """The arena page as JSON: whether this server starts battles, how many contestants
-    it pairs, the voter limits, the prompt set's size, the battle, vote and voter counts,
-    and (``draw=1``) a prompt drawn from the set."""
+    it pairs, the voter and address limits, the battles being answered or waiting, the
+    prompt set's size, the battle, vote and voter counts, and (``draw=1``) a prompt drawn
+    from the set."""
     drawn = _drawn(request)
     state = web_state(request)
     return JSONResponse(arena_json(state.arena, state.arena.records.counts(), drawn))

@@ -46,10 +46,6 @@ class RequestVoter:
     client: str
     new_token: str | None = None
 
-    @property
-    def issued(self) -> bool:
-        return self.new_token is not None
-
 
 class VoterIdentity:
     """Voters of requests, under one secret; issues new identities within a limit per
@@ -78,10 +74,8 @@ class VoterIdentity:
         if voter is not None:
             return RequestVoter(voter, client)
         if issue and self._issued.take(client) is None:
-            token = self.keys.issue()
-            issued = self.keys.voter_of(token)
-            if issued is not None:  # always: the token was just signed
-                return RequestVoter(issued, client, token)
+            token, issued = self.keys.issue()
+            return RequestVoter(issued, client, token)
         return RequestVoter(client, client)
 
 
