@@ -33,6 +33,13 @@ def test_a_secret_open_to_others_or_damaged_is_refused_in_one_line(tmp_path: Pat
         workspace_secret(tmp_path)
 
 
+def test_a_workspace_where_no_secret_can_be_written_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    with pytest.raises(ConfigError, match="cannot write the voter secret"):
+        workspace_secret(blocker / "workspace")
+
+
 def test_only_tokens_this_secret_signed_name_a_voter(tmp_path: Path) -> None:
     keys = VoterKeys(workspace_secret(tmp_path))
     token, voter = keys.issue()

@@ -78,7 +78,13 @@ def workspace_secret(root: Path) -> bytes:
     first use; ConfigError when the file is readable by others or unreadable."""
     path = root / SECRET_FILE
     if not path.exists():
-        _create_secret(path)
+        try:
+            _create_secret(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: cannot write the voter secret ({exc.strerror or exc}); "
+                "make the workspace writable"
+            ) from exc
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
         text = path.read_text(encoding="ascii").strip()
