@@ -198,3 +198,33 @@ def test_a_bundled_model_shows_its_catalog_name_on_the_board_and_in_the_cli(
     assert exported.exit_code == 0, exported.output
     assert "smollm2-135m-instruct," in csv_out.read_text()
     assert GGUF_NAME not in csv_out.read_text()
+
+
+def test_the_arena_and_judges_pages_show_a_stored_models_display_name(tmp_path: Path) -> None:
+    """Arena contestants are named by reference; a stored model's display name is shown
+    (the reference kept beside it), the same name as on the board."""
+    from evalatlas.models import Model, RetryPolicy
+    from evalatlas.runner import EvalConfig, evaluate
+    from evalatlas.tasks.registry import resolve_tasks
+    from evalatlas.web import create_app
+
+    from .arena_workspace import fill_battle_log
+    from .workspace import CardedBackend
+
+    root = tmp_path / "ws"
+    reference = "bundled:smollm2-135m-instruct"
+    with Store.open(root) as store:
+        backend = CardedBackend(reference=reference, name=GGUF_NAME, skill=40)
+        model = Model(backend, retry=RetryPolicy(max_retries=0))
+        evaluate(model, resolve_tasks("arithmetic_mc"), EvalConfig(limit=8), store)
+    fill_battle_log(root, {reference: 1.0, "zeta/x": -1.0}, n_battles=60)
+    with TestClient(create_app(root)) as client:
+        ratings = client.get("/api/arena/ratings").json()["ratings"]
+        by_model = {rating["model"]: rating["name"] for rating in ratings}
+        assert by_model == {reference: "smollm2-135m-instruct", "zeta/x": "zeta/x"}
+        page = client.get("/arena/ratings").text
+        table = page.split('id="arena-ratings"', 1)[1].split("</table>", 1)[0]
+        assert "smollm2-135m-instruct" in table and GGUF_NAME not in page
+        judges = client.get("/api/judges").json()
+        assert {row["name"] for row in judges["ratings"]} == {"smollm2-135m-instruct", "zeta/x"}
+        assert GGUF_NAME not in client.get("/judges").text

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalatlas.analysis.leaderboard import ModelCard
+from evalatlas.analysis.leaderboard import Leaderboard, ModelCard
 from evalatlas.ratings import Rating
+from evalatlas.web.board_memo import memoised
 from evalatlas.web.cells import MISSING, finite
 
 VoteState = tuple[int, int]
@@ -37,6 +38,24 @@ class ArenaColumn:
 
 
 NO_ARENA = ArenaColumn()
+ShownNames = Mapping[str, str]  # arena contestant (a stored reference) -> display name
+
+
+def names_by_reference(board: Leaderboard) -> dict[str, str]:
+    """Each stored model's display name by its reference: arena contestants are named by
+    reference, and the arena and judges pages show the name the board shows. A contestant
+    that is no stored model keeps its own name."""
+    return memoised(
+        board,
+        "names by reference",
+        lambda: {row.card.reference: row.card.name for row in board.rows},
+    )
+
+
+def shown_name(model: str, names: ShownNames | None) -> str:
+    return (names or {}).get(model, model)
+
+
 CSV_COLUMNS = ("arena", "arena_ci_low", "arena_ci_high", "arena_n")
 
 

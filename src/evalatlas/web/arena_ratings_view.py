@@ -16,6 +16,7 @@ from evalatlas.arena import RatingOptions, Standings, VoterReport
 from evalatlas.ratings import Rating, RatingTable
 from evalatlas.store import ArenaCounts
 from evalatlas.web.arena_charts import HeatChart, RatingInput, rating_chart, win_heatmap
+from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.cells import finite
 from evalatlas.web.params import ParamReader
@@ -97,10 +98,13 @@ def counts_json(counts: ArenaCounts) -> dict[str, int]:
     }
 
 
-def rating_json(rating: Rating) -> dict[str, Any]:
+def rating_json(rating: Rating, names: ShownNames | None = None) -> dict[str, Any]:
+    """The rating; ``model`` is the contestant as battles name it, ``name`` the display
+    name every page shows (the same unless it is a stored model with a better one)."""
     return {
         "rank": rating.rank,
         "model": rating.model,
+        "name": shown_name(rating.model, names),
         "rating": finite(rating.score),
         "ci_low": finite(rating.ci_low),
         "ci_high": finite(rating.ci_high),
@@ -140,7 +144,7 @@ def matrices_json(standings: Standings) -> dict[str, Any]:
     }
 
 
-def standings_json(standings: Standings) -> dict[str, Any]:
+def standings_json(standings: Standings, names: ShownNames | None = None) -> dict[str, Any]:
     table = standings.table
     return {
         "method": table.method,
@@ -148,14 +152,18 @@ def standings_json(standings: Standings) -> dict[str, Any]:
         "n_rounds": table.n_rounds,
         "battles_rated": standings.battles,
         "warnings": list(table.warnings),
-        "ratings": [rating_json(rating) for rating in table.ratings],
+        "ratings": [rating_json(rating, names) for rating in table.ratings],
         "style_coefficients": [vars(c) for c in style_coefficients(table)],
         "matrices": matrices_json(standings),
     }
 
 
 def ratings_json(
-    snapshot: ArenaSnapshot, query: RatingQuery, options: RatingOptions, standings: Standings | None
+    snapshot: ArenaSnapshot,
+    query: RatingQuery,
+    options: RatingOptions,
+    standings: Standings | None,
+    names: ShownNames | None = None,
 ) -> dict[str, Any]:
     """The ratings page as JSON; ``standings`` None when no counted vote matches."""
     payload: dict[str, Any] = {
@@ -172,19 +180,25 @@ def ratings_json(
     }
     if standings is None:
         return payload | {"battles_rated": 0, "ratings": [], "warnings": [], "matrices": None}
-    return payload | standings_json(standings)
+    return payload | standings_json(standings, names)
 
 
-def rating_title(rating: Rating) -> str:
+def rating_title(rating: Rating, names: ShownNames | None = None) -> str:
+    name = shown_name(rating.model, names)
+    contestant = f" ({rating.model})" if name != rating.model else ""
     return (
-        f"{rating.model}: rating {rating.score:.0f}, 95% CI {rating.ci_low:.0f}–"
+        f"{name}{contestant}: rating {rating.score:.0f}, 95% CI {rating.ci_low:.0f}–"
         f"{rating.ci_high:.0f}, rank {rating.rank} ({rating.rank_low}–{rating.rank_high}), "
         f"n = {rating.n} battles"
     )
 
 
 def ratings_context(
-    snapshot: ArenaSnapshot, query: RatingQuery, options: RatingOptions, standings: Standings | None
+    snapshot: ArenaSnapshot,
+    query: RatingQuery,
+    options: RatingOptions,
+    standings: Standings | None,
+    names: ShownNames | None = None,
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         "title": "Arena ratings",
@@ -198,23 +212,27 @@ def ratings_context(
         "rating_chart": None,
         "win_chart": None,
         "coefficients": [],
+        "names": names or {},
     }
     if standings is None:
         return context
     table = standings.table
     inputs = [
-        RatingInput(r.model, r.score, r.ci_low, r.ci_high, rating_title(r)) for r in table.ratings
+        RatingInput(
+            shown_name(r.model, names), r.score, r.ci_low, r.ci_high, rating_title(r, names)
+        )
+        for r in table.ratings
     ]
     return context | {
         "rating_chart": rating_chart(inputs),
-        "win_chart": _win_chart(standings),
+        "win_chart": _win_chart(standings, names),
         "matrix_models": min(len(standings.matrices.models), MAX_MATRIX_MODELS),
         "rated_models": len(standings.matrices.models),
         "coefficients": style_coefficients(table) if query.style_control else [],
     }
 
 
-def _win_chart(standings: Standings) -> HeatChart | None:
+def _win_chart(standings: Standings, names: ShownNames | None) -> HeatChart | None:
     """The win matrix with its rows and columns in rating order, best first (the first
     ``MAX_MATRIX_MODELS``: a larger grid is no longer readable; the JSON has it all)."""
     matrices = standings.matrices
@@ -222,7 +240,7 @@ def _win_chart(standings: Standings) -> HeatChart | None:
     order = [position[model] for model in standings.table.models if model in position]
     order = order[:MAX_MATRIX_MODELS]
     return win_heatmap(
-        [matrices.models[i] for i in order],
+        [shown_name(matrices.models[i], names) for i in order],
         [[float(matrices.win_fraction[i][j]) for j in order] for i in order],
         [[int(matrices.battle_count[i][j]) for j in order] for i in order],
     )

@@ -24,6 +24,7 @@ from evalatlas.judge.audit import Estimate
 from evalatlas.judge.store_audit import StoredAudit, audit_prompts, audit_stored_judges
 from evalatlas.ratings import RankAgreement
 from evalatlas.store import ArenaRecords, VoteSource
+from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_ratings_view import counts_json, rating_json
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.cells import finite
@@ -96,8 +97,10 @@ def audit_json(report: StoredAudit) -> dict[str, Any]:
     }
 
 
-def judges_json(snapshot: ArenaSnapshot, page: JudgesPage) -> dict[str, Any]:
-    """The judges page as JSON."""
+def judges_json(
+    snapshot: ArenaSnapshot, page: JudgesPage, names: ShownNames | None = None
+) -> dict[str, Any]:
+    """The judges page as JSON; ``names``: display names of stored models by reference."""
     return {
         "counts": counts_json(snapshot.counts),
         "empty": not page.audits,
@@ -113,8 +116,9 @@ def judges_json(snapshot: ArenaSnapshot, page: JudgesPage) -> dict[str, Any]:
         "ratings": [
             {
                 "model": model,
+                "name": shown_name(model, names),
                 "by_source": {
-                    source.name: rating_json(source.ratings[model])
+                    source.name: rating_json(source.ratings[model], names)
                     if model in source.ratings
                     else None
                     for source in page.sources
@@ -159,7 +163,9 @@ def interval_text(estimate: Estimate | None, digits: int = 3) -> tuple[str, str,
     return f"{estimate.value:.{digits}f}", interval, str(estimate.n)
 
 
-def judges_context(snapshot: ArenaSnapshot, page: JudgesPage) -> dict[str, Any]:
+def judges_context(
+    snapshot: ArenaSnapshot, page: JudgesPage, names: ShownNames | None = None
+) -> dict[str, Any]:
     judges = [
         {
             "report": report,
@@ -179,7 +185,10 @@ def judges_context(snapshot: ArenaSnapshot, page: JudgesPage) -> dict[str, Any]:
         "judges": judges,
         "sources": page.sources,
         "rating_rows": [
-            (model, [rating_text(source.ratings.get(model)) for source in page.sources])
+            (
+                shown_name(model, names),
+                [rating_text(source.ratings.get(model)) for source in page.sources],
+            )
             for model in page.models
         ],
         "agreements": [agreement_text(source.agreement) for source in page.sources],

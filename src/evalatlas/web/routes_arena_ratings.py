@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from evalatlas.arena import RatingOptions, Standings
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
+from evalatlas.web.arena_column import names_by_reference
 from evalatlas.web.arena_ratings_view import (
     RATING_PARAMETERS,
     RATING_SCHEMAS,
@@ -47,7 +48,8 @@ def _rate(request: Request) -> Rated:
 
 @router.get("/arena/ratings", response_class=HTMLResponse, include_in_schema=False)
 def ratings_page(request: Request) -> HTMLResponse:
-    return render(request, "arena_ratings.html", ratings_context(*_rate(request)))
+    names = names_by_reference(web_state(request).boards.get())
+    return render(request, "arena_ratings.html", ratings_context(*_rate(request), names))
 
 
 @router.get("/api/arena/ratings", openapi_extra=documented(RATING_PARAMETERS, RATING_SCHEMAS))
@@ -56,7 +58,8 @@ def ratings_api(request: Request) -> JSONResponse:
     intervals, tiers and battle counts; warnings (e.g. a battle graph in pieces); style
     coefficients when style-controlled; the pairwise win and battle-count matrices; and
     the battle, vote and voter counts. ``empty`` is true when no counted vote matches."""
-    return json_response(ratings_json(*_rate(request)))
+    names = names_by_reference(web_state(request).boards.get())
+    return json_response(ratings_json(*_rate(request), names))
 
 
 @router.get("/arena/voters", response_class=HTMLResponse, include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from evalatlas.web.arena_column import names_by_reference
 from evalatlas.web.jsonable import json_response
 from evalatlas.web.judge_pairs_view import (
     PAGE_SIZE,
@@ -35,9 +36,9 @@ def judges_html(request: Request) -> HTMLResponse:
     query_reader(request, ())
     state = web_state(request)
     snapshot = state.arena_views.snapshot()
-    return render(
-        request, "judges.html", judges_context(snapshot, judges_page(snapshot, state.arena))
-    )
+    names = names_by_reference(state.boards.get())
+    context = judges_context(snapshot, judges_page(snapshot, state.arena), names)
+    return render(request, "judges.html", context)
 
 
 @router.get("/api/judges")
@@ -51,7 +52,8 @@ def judges_api(request: Request) -> JSONResponse:
     query_reader(request, ())
     state = web_state(request)
     snapshot = state.arena_views.snapshot()
-    return json_response(judges_json(snapshot, judges_page(snapshot, state.arena)))
+    names = names_by_reference(state.boards.get())
+    return json_response(judges_json(snapshot, judges_page(snapshot, state.arena), names))
 
 
 def _pairs(request: Request) -> tuple[PairsQuery, dict[str, Any]]:
