@@ -3,8 +3,12 @@ nothing answered is computed again and the result is exactly an uninterrupted ru
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import pty
+import re
+import select
 import signal
 import sqlite3
 import subprocess
@@ -118,17 +122,21 @@ def test_everything_cached_means_no_backend_call_and_no_cache_means_all(tmp_path
         assert sum(uncached.calls) == sum(len(r.requests) for r in first)
 
 
+LIMIT = 16
+REQUESTS = 4 * LIMIT  # arithmetic_mc has four choices per sample
+# The command a user types: no --batch-size, so batches are paced by time. One thread:
+# where the cores are shared with other work, llama.cpp's threads wait on each other.
 EVAL_ARGS = (
     "eval",
     "--model",
-    "bundled:smollm2-135m-instruct",
+    "bundled:smollm2-135m-instruct?n_threads=1",
     "--tasks",
     "arithmetic_mc",
     "--limit",
-    "40",
-    "--batch-size",
-    "4",
+    str(LIMIT),
 )
+# What the progress bar shows of the requests done, e.g. "12/64".
+BAR_COUNT = re.compile(rb"(\d+)/" + str(REQUESTS).encode() + rb"\b")
 
 
 def _cli(*extra: str) -> list[str]:
@@ -136,7 +144,13 @@ def _cli(*extra: str) -> list[str]:
 
 
 def _env(workspace: Path) -> dict[str, str]:
-    return {**os.environ, "EVALATLAS_HOME": str(workspace), "HF_HUB_OFFLINE": "1"}
+    return {
+        **os.environ,
+        "EVALATLAS_HOME": str(workspace),
+        "HF_HUB_OFFLINE": "1",
+        "TERM": "xterm",
+        "COLUMNS": "120",
+    }
 
 
 def _cached_rows(database: Path) -> int:
@@ -149,27 +163,41 @@ def _cached_rows(database: Path) -> int:
         return 0
 
 
-def _kill_after_rows(workspace: Path, rows: int, deadline_s: float) -> int:
-    """Start the eval, SIGKILL it once ``rows`` responses are cached; rows at the kill."""
-    log = workspace.parent / f"{workspace.name}.log"
-    with log.open("wb") as output:  # a file, not a pipe: a full pipe would stall the run
-        process = subprocess.Popen(_cli(), env=_env(workspace), stdout=output, stderr=output)
+def _shown_progress(terminal: int, seen: bytearray) -> int:
+    """The latest count of done requests the progress bar drew (0 before any)."""
+    ready, _, _ = select.select([terminal], [], [], 0.05)
+    if ready:
+        with contextlib.suppress(OSError):  # the terminal closes when the process dies
+            seen.extend(os.read(terminal, 1 << 16))
+    counts = BAR_COUNT.findall(bytes(seen[-2000:]))
+    return int(counts[-1]) if counts else 0
+
+
+def _kill_once_progress_shows(workspace: Path, deadline_s: float) -> tuple[int, str]:
+    """Run the eval on a terminal (so the bar is drawn live), SIGKILL it as soon as the bar
+    shows some requests done; the count the bar showed, and what the terminal got."""
+    terminal, child_side = pty.openpty()
+    process = subprocess.Popen(
+        _cli(), env=_env(workspace), stdin=subprocess.DEVNULL, stdout=child_side, stderr=child_side
+    )
+    os.close(child_side)
+    seen = bytearray()
     deadline = time.monotonic() + deadline_s
     try:
-        while _cached_rows(workspace / "evalatlas.db") < rows:
+        while (shown := _shown_progress(terminal, seen)) == 0:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(
-                    f"no {rows} cached rows before the run ended or timed out: "
-                    + log.read_text(errors="replace")[-2000:]
+                    "the progress bar showed no finished request before the run ended or "
+                    "timed out: " + seen.decode(errors="replace")[-2000:]
                 )
-            time.sleep(0.02)
         os.kill(process.pid, signal.SIGKILL)
     finally:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
+        os.close(terminal)
     assert process.returncode == -signal.SIGKILL
-    return _cached_rows(workspace / "evalatlas.db")
+    return shown, seen.decode(errors="replace")
 
 
 def _finished_samples(workspace: Path) -> list[SampleRecord]:
@@ -182,17 +210,20 @@ def _finished_samples(workspace: Path) -> list[SampleRecord]:
 @pytest.mark.llamacpp
 def test_kill_9_midway_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     resumed, fresh = tmp_path / "resumed", tmp_path / "fresh"
-    at_kill = _kill_after_rows(resumed, rows=8, deadline_s=180)
-    assert 8 <= at_kill < 160, "the run must die midway for this test to mean anything"
+    shown, terminal = _kill_once_progress_shows(resumed, deadline_s=180)
+    at_kill = _cached_rows(resumed / "evalatlas.db")
+    # The bar advanced before the kill, and what it counted was already saved.
+    assert 0 < shown <= at_kill < REQUESTS, (shown, at_kill, terminal[-2000:])
     with Store.open(resumed) as store:
         assert store.list_results() == []
     rerun = subprocess.run(
         _cli(), env=_env(resumed), capture_output=True, text=True, timeout=300, check=False
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert f"160 unique, {at_kill} cached" in rerun.stdout
+    assert f"{REQUESTS} unique, {at_kill} cached" in rerun.stdout
+    # One batch of every request: the result does not depend on how requests were batched.
     uninterrupted = subprocess.run(
-        _cli("--no-cache"),
+        _cli("--no-cache", "--batch-size", str(REQUESTS)),
         env=_env(fresh),
         capture_output=True,
         text=True,
