@@ -21,7 +21,7 @@ from evalatlas.web.board_page import row_view, rows_html
 from evalatlas.web.board_query import SIZE_PRESETS, BoardQuery, select_rows, sort_rows
 from evalatlas.web.jsonable import json_safe
 
-TYPES = ("pretrained", "instruction-tuned", "merge", "quantised", "unknown")
+TYPES = ("pretrained", "instruction-tuned", "merge", "unknown")
 NAMES = ("Alpha", "beta", "Straße", "GAMMA", "delta-7b", "Ωmega")
 
 
@@ -140,11 +140,14 @@ def test_rows_rendered_once_per_board_are_the_rows_rendered_afresh() -> None:
     board = synthetic_board(40)
     macro = template_environment().get_template("_macros.html").module.model_row  # type: ignore[attr-defined]
     rows = select_rows(board, BoardQuery()).rows
-    fresh = [str(macro(row_view(row, board.columns))) for row in rows]
+    baselines = board.random_baseline
+    fresh = [str(macro(row_view(row, board.columns, baselines=baselines))) for row in rows]
     for _ in range(2):
         assert [str(html) for html in rows_html(board, rows, board.columns, macro)] == fresh
     narrow = rows_html(board, rows, ("t1",), macro)
-    assert [str(html) for html in narrow] == [str(macro(row_view(r, ("t1",)))) for r in rows]
+    assert [str(html) for html in narrow] == [
+        str(macro(row_view(r, ("t1",), baselines=baselines))) for r in rows
+    ]
 
 
 @pytest.mark.parametrize(
