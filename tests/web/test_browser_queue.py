@@ -4,10 +4,12 @@ through the admin API, seen (and toggled) on the page, its hostile text inert.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +27,7 @@ from .workspace import fill_workspace
 __all__ = ["browser", "pytestmark", "watched"]  # fixtures and the Chromium skip, shared
 
 TOKEN = "browser-admin-token-0123456789"
+OFFLINE = {**os.environ, "HF_HUB_OFFLINE": "1"}
 XSS_REASON = '<img src=x onerror="window.__xss = 8"> leaked test set'
 
 
@@ -78,10 +81,9 @@ def test_a_submitted_model_goes_through_the_queue_onto_the_leaderboard(
     page.click(f"#{anchor} td.model a")
     page.wait_for_url("**/models/random-seed-21-*")
     assert "random?seed=21" in page.text_content("section.card")
-    page.goto(server + "/?q=seed%3D21")
-    assert page.locator("#leaderboard tr.model-row .reference").all_text_contents() == [
-        "random?seed=21"
-    ]
+    # A random model joins the board's random-baseline row rather than the ranked rows.
+    board = httpx.get(f"{server}/api/leaderboard?q=seed%3D21").json()["rows"]
+    assert [row["model"]["reference"] for row in board] == ["random?seed=21"]
     assert watched.clean(), watched
 
 
@@ -116,4 +118,56 @@ def test_a_flagged_model_is_hidden_until_shown_and_its_reason_stays_text(
     page.wait_for_timeout(300)  # time for an injected onerror handler to have fired
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("img[src=x]").count() == 0
+    assert watched.clean(), watched
+
+
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+LONG_HUB = (
+    "hf:an-organisation-with-a-rather-long-name/an-extremely-long-model-name-for-layout-"
+    "checks-v1.5-instruct@0123456789abcdef0123456789abcdef01234567"
+)
+
+
+def overflow(page: Any) -> int:
+    """How far the page is wider than the window (0 or less: no sideways scrolling)."""
+    width: int = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    return width
+
+
+def test_the_queue_fits_a_laptop_and_a_phone(
+    server: str, workspace: Path, watched: Watched
+) -> None:
+    for body in (
+        {"model_reference": LONG_HUB, "tasks": "arithmetic_mc,arithmetic_gen", "limit": 3},
+        {"model_reference": "random", "tasks": "arithmetic_gen", "requested_by": "x" * 120},
+    ):
+        assert httpx.post(f"{server}/api/submissions", json=body).status_code == 201
+    failing = [sys.executable, "-m", "evalatlas", "worker", "--once", "-w", str(workspace)]
+    # The oldest pending is the hub model (it fails offline), then the random one (it fails).
+    for _ in range(2):
+        subprocess.run(failing, capture_output=True, timeout=300, check=False, env=OFFLINE)
+    page = watched.page
+    page.set_viewport_size(LAPTOP)
+    page.goto(server + "/queue")
+    assert page.locator("#queue tr.status-failed").count() >= 2
+    assert overflow(page) <= 0
+    model_cell = page.locator("#queue tr.submission td.model", has_text="an-organisation").first
+    assert model_cell.bounding_box()["x"] + model_cell.bounding_box()["width"] <= 1366
+    page.set_viewport_size(PHONE)
+    page.goto(server + "/queue")
+    assert overflow(page) <= 0
+    failed = page.locator("#queue tr.submission.status-failed").first
+    for cell in ("td.status", "td.model", "td.tasks", "td.created"):
+        box = failed.locator(cell).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, cell
+    assert failed.locator("td.status").text_content() == "FAILED"
+    label = failed.locator("td.status").evaluate(
+        "(cell) => getComputedStyle(cell, '::before').content"
+    )
+    assert label == '"Status: "'  # each line of the card says what it is
+    detail = page.locator("#queue tr.submission-detail details.log").first
+    assert detail.locator("pre.log").is_visible()  # a failure's log is open
+    box = detail.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
     assert watched.clean(), watched
