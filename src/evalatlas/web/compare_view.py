@@ -29,7 +29,9 @@ MAX_PICKER = 1000
 NOTE = (
     "Each task compares the two models on the items both answered, on the metric the "
     "leaderboard shows. p-values are per task; the verdict uses them after Holm's "
-    "correction across the compared tasks, at the given alpha."
+    "correction across the compared tasks, at the given alpha. The 95% interval of a "
+    "difference is for its task alone (unadjusted), so it can exclude 0 on a task whose "
+    "Holm-adjusted verdict is still no significant difference."
 )
 TEST_LABELS = {
     PairedTestName.MCNEMAR_EXACT: "McNemar, exact binomial",
