@@ -325,3 +325,14 @@ def test_discovery_over_the_store_reports_the_planted_tie(skilled_board: Leaderb
     assert TWINS[1] in [c.name for c in found.tie.tied_with]
     mit = discover(capabilities, DiscoveryQuery(Category.MATH, 8 * B, licences=("mit",)))
     assert names(mit.ranked) == [OUTLIER_NAME, HOSTILE_NAME] and mit.tie is None
+
+
+def test_the_random_note_names_a_few_and_counts_the_rest() -> None:
+    guessers = [row(card(f"Guesser {i}"), cell("mmlu", 0.25, 0.03, 0.25)) for i in range(8)]
+    found = discover(capability_map(board(*guessers)), DiscoveryQuery(Category.KNOWLEDGE))
+    assert found.random_note is not None
+    assert len(found.random_note.models) == 8
+    assert (
+        found.random_note.text.count("Guesser") == 5
+        and " and 3 more are " in found.random_note.text
+    )

@@ -63,6 +63,7 @@ from evalatlas.analysis.rank_intervals import point_ranks
 from evalatlas.scoring.normalised import NORMAL_95
 
 CATEGORY_MAP_VERSION = "1"
+RANDOM_NOTE_NAMES = 5  # models the note names before it says how many more
 
 
 class Category(StrEnum):
@@ -369,7 +370,10 @@ def random_note(ranked: Sequence[Candidate]) -> RandomNote | None:
     near = [candidate for candidate in ranked if candidate.score.near_random]
     if not near:
         return None
-    names = _joined([f"{item.card.name} {_shown(item.score)}" for item in near])
+    named = [f"{item.card.name} {_shown(item.score)}" for item in near[:RANDOM_NOTE_NAMES]]
+    if len(near) > RANDOM_NOTE_NAMES:  # a large board: the JSON lists them all
+        named.append(f"{len(near) - RANDOM_NOTE_NAMES} more")
+    names = _joined(named)
     verb = "is" if len(near) == 1 else "are"
     text = (
         f"{names} {verb} {NOT_DISTINGUISHABLE} on this category's tasks: the 95% interval "
