@@ -44,6 +44,39 @@ def test_multiple_choice_scores_match_the_backend_choices() -> None:
     assert acc.ci_low <= acc.value <= acc.ci_high
 
 
+class RecordedProgress:
+    """A ``ProgressReporter`` that keeps what the runner told it."""
+
+    def __init__(self) -> None:
+        self.totals: list[int] = []
+        self.advances: list[int] = []
+
+    def start(self, description: str, total: int) -> None:
+        del description
+        self.totals.append(total)
+
+    def advance(self, n: int) -> None:
+        self.advances.append(n)
+
+    def finish(self) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        del message
+
+
+def test_with_default_batches_the_progress_advances_once_per_batch(tmp_path: Path) -> None:
+    backend = ScriptedBackend()
+    progress = RecordedProgress()
+    model = Model(backend)  # no batch size: paced batches, as the CLI runs without one
+    with Store.open(tmp_path) as store:
+        evaluate(model, resolve_tasks("arithmetic_mc"), EvalConfig(limit=20), store, progress)
+        assert store.response_cache().count() == 80
+    assert progress.totals == [80]
+    assert len(backend.calls) > 1 and backend.calls[0] == 4  # the first batch: one question
+    assert progress.advances == backend.calls
+
+
 def show(*args: str, workspace: Path) -> str:
     """``evalatlas results show`` as a user runs it; its standard output."""
     command = [sys.executable, "-m", "evalatlas", "results", "show", *args, "-w", str(workspace)]
