@@ -13,6 +13,7 @@ from evalatlas.judge.evidence import PairEvidence
 from evalatlas.judge.store_audit import StoredAudit, people_on_judged_pairs
 from evalatlas.judge.verdicts import PairOutcome, Verdict
 from evalatlas.store import ArenaRecords
+from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.params import ParamReader, check_page
 
@@ -82,9 +83,14 @@ def _people_vote(
 
 
 def pairs_page(
-    report: StoredAudit, query: PairsQuery, records: ArenaRecords, people: dict[PeopleKey, str]
+    report: StoredAudit,
+    query: PairsQuery,
+    records: ArenaRecords,
+    people: dict[PeopleKey, str],
+    names: ShownNames | None = None,
 ) -> dict[str, Any]:
-    """The query's page of the judge's pairs, as JSON-ready rows."""
+    """The query's page of the judge's pairs, as JSON-ready rows; ``name_a``/``name_b``
+    are the models' display names (``names``: stored models' by reference)."""
     chosen = [
         (battle_id, pair)
         for battle_id, pair in zip(report.judge.battle_ids, report.judge.pairs, strict=True)
@@ -105,6 +111,8 @@ def pairs_page(
                 "turn": turn or 1,
                 "model_a": pair.model_a,
                 "model_b": pair.model_b,
+                "name_a": shown_name(pair.model_a, names),
+                "name_b": shown_name(pair.model_b, names),
                 "a_first": in_model_terms(pair.forward, a_first=True),
                 "b_first": in_model_terms(pair.backward, a_first=False),
                 "outcome": pair.outcome.value,

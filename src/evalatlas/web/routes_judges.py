@@ -67,7 +67,9 @@ def _pairs(request: Request) -> tuple[PairsQuery, dict[str, Any]]:
         return query, {"judge": None, "total": 0, "page": 1, "pages": 1, "rows": []}
     report = audits[names.index(query.judge)]
     people = people_votes(snapshot, state.arena.records)
-    return query, {"judge": query.judge} | pairs_page(report, query, state.arena.records, people)
+    shown = names_by_reference(state.boards.get())
+    page = pairs_page(report, query, state.arena.records, people, shown)
+    return query, {"judge": query.judge} | page
 
 
 @router.get("/judges/pairs", response_class=HTMLResponse, include_in_schema=False)
