@@ -142,7 +142,8 @@ def test_paging(client: TestClient) -> None:
     assert names(second) == everything[2:4]
     assert (second["total"], second["pages"], second["page"]) == (6, 3, 2)
     assert names(board(client, "per_page=4&page=2")) == everything[4:]
-    assert board(client, "page=9")["rows"] == []  # past the end: an empty page, not an error
+    past = client.get("/api/leaderboard?page=9")  # past the end: refused, saying how far
+    assert past.status_code == 404 and "there is only page 1" in past.json()["detail"]
 
 
 BAD_PARAMETERS = [
