@@ -202,7 +202,7 @@ def test_allow_entries_by_name_address_network_and_port() -> None:
     assert allow.endpoint_address("r", "::1", 9000) == ipaddress.ip_address("::1")
     with pytest.raises(ConfigError):
         allow.endpoint_address("r", "::1", 9001)
-    with pytest.raises(ConfigError, match="does not resolve"):
+    with pytest.raises(ConfigError, match="not a public address"):  # as an internal name
         AllowList(resolver=lambda host, port: []).endpoint_address("r", "nowhere.test", 80)
     assert resolve_host("169.254.169.254", 80) == [ipaddress.ip_address("169.254.169.254")]
     assert ipaddress.ip_address("127.0.0.1") in resolve_host("localhost", 80)

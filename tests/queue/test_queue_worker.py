@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -104,25 +105,32 @@ def test_an_empty_queue_ends_a_worker_run_once(tmp_path: Path) -> None:
     assert lines[-1] == "no pending submission"
 
 
-@pytest.fixture
-def silent_server() -> Iterator[int]:
+@dataclass
+class SilentServer:
     """A TCP port that accepts connections and never answers: a model server that hangs."""
+
+    port: int
+    held: list[socket.socket] = field(default_factory=list)  # the connections it accepted
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    held: list[socket.socket] = []
+    server = SilentServer(int(listener.getsockname()[1]))
 
     def accept() -> None:
         while True:
             try:
-                held.append(listener.accept()[0])
+                server.held.append(listener.accept()[0])
             except OSError:
                 return
 
     threading.Thread(target=accept, daemon=True).start()
-    yield int(listener.getsockname()[1])
+    yield server
     listener.close()
-    for connection in held:
+    for connection in server.held:
         connection.close()
 
 
@@ -143,12 +151,12 @@ def wait_until_running(workspace: Path, submission_id: int, process: subprocess.
 
 
 def test_a_worker_stopped_by_sigterm_fails_its_submission_first(
-    tmp_path: Path, silent_server: int
+    tmp_path: Path, silent_server: SilentServer
 ) -> None:
     workspace = tmp_path / "ws"
     with Store.open(workspace) as store:
         queued = queue(
-            store, f"openai:http://127.0.0.1:{silent_server}/v1#m?timeout=120", "arc_easy"
+            store, f"openai:http://127.0.0.1:{silent_server.port}/v1#m?timeout=120", "arithmetic_mc"
         )
     process = start_worker(workspace)
     wait_until_running(workspace, queued.id, process)
@@ -165,11 +173,13 @@ def test_a_worker_stopped_by_sigterm_fails_its_submission_first(
 
 
 def test_a_killed_worker_leaves_a_row_the_next_worker_marks_failed(
-    tmp_path: Path, silent_server: int
+    tmp_path: Path, silent_server: SilentServer
 ) -> None:
     workspace = tmp_path / "ws"
     with Store.open(workspace) as store:
-        hung = queue(store, f"openai:http://127.0.0.1:{silent_server}/v1#m?timeout=120", "arc_easy")
+        hung = queue(
+            store, f"openai:http://127.0.0.1:{silent_server.port}/v1#m?timeout=120", "arithmetic_mc"
+        )
         waiting = queue(store, "random", "arithmetic_mc", limit=4)
     process = start_worker(workspace)
     wait_until_running(workspace, hung.id, process)

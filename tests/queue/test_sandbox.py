@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_queue_worker import queue, silent_server, start_worker, status_of
+from test_queue_worker import SilentServer, queue, silent_server, start_worker, status_of
 
 from evalatlas.queue.sandbox import SandboxLimits, crash_reason
 from evalatlas.store import Store, Submission, SubmissionStatus
@@ -71,22 +71,24 @@ def start_loop(workspace: Path, *options: str) -> subprocess.Popen[str]:
 )
 def test_a_child_killed_by_a_signal_fails_only_its_submission(
     worker_loop: tuple[Path, list[subprocess.Popen[str]]],
-    silent_server: int,
+    silent_server: SilentServer,
     sent: signal.Signals,
     reason: str,
 ) -> None:
     workspace, started = worker_loop
     with Store.open(workspace) as store:
-        hung = queue(store, f"openai:http://127.0.0.1:{silent_server}/v1#m?timeout=120", "arc_easy")
+        hung = queue(
+            store, f"openai:http://127.0.0.1:{silent_server.port}/v1#m?timeout=120", "arithmetic_mc"
+        )
         waiting = queue(store, "random?seed=5", "arithmetic_mc", limit=4)
     worker = start_loop(workspace)
     started.append(worker)
     wait_for(workspace, hung.id, (SubmissionStatus.RUNNING,))
-    deadline = time.monotonic() + 30
-    while not children_of(worker.pid):
-        assert time.monotonic() < deadline, "the worker started no child"
+    deadline = time.monotonic() + 60
+    while not (silent_server.held and children_of(worker.pid)):
+        assert time.monotonic() < deadline, "the child never reached the endpoint"
         time.sleep(0.05)
-    [child] = children_of(worker.pid)
+    [child] = children_of(worker.pid)  # it is loading the model: past its imports and checks
     os.kill(child, sent)
     wait_for(workspace, waiting.id, DONE)
     assert worker.poll() is None  # the worker is still up…
@@ -117,10 +119,14 @@ def test_a_child_over_its_memory_limit_fails_and_the_next_runs(tmp_path: Path) -
     assert again.returncode == 0 and get(workspace, light.id).status == SubmissionStatus.FINISHED
 
 
-def test_a_child_over_its_time_limit_is_stopped(tmp_path: Path, silent_server: int) -> None:
+def test_a_child_over_its_time_limit_is_stopped(
+    tmp_path: Path, silent_server: SilentServer
+) -> None:
     workspace = tmp_path / "ws"
     with Store.open(workspace) as store:
-        hung = queue(store, f"openai:http://127.0.0.1:{silent_server}/v1#m?timeout=120", "arc_easy")
+        hung = queue(
+            store, f"openai:http://127.0.0.1:{silent_server.port}/v1#m?timeout=120", "arithmetic_mc"
+        )
     worker = start_worker(workspace, "--time-limit", "3")
     output, _ = worker.communicate(timeout=120)
     assert worker.returncode == 0, output

@@ -194,16 +194,17 @@ class AllowList:
         """The address to connect to for ``host:port``, once every address it resolves to
         is allowed; ConfigError (naming only what was submitted) otherwise."""
         addresses = (self.resolver or resolve_host)(host, port)
-        if not addresses:
-            raise ConfigError(f"model reference {ref_text!r}: host {host!r} does not resolve")
-        for address in addresses:
-            allowed = any(rule.allows(host, address, port) for rule in self.endpoints)
-            if not (allowed or is_public(address)):
-                raise ConfigError(
-                    f"model reference {ref_text!r}: the endpoint's host is not a public address "
-                    "and this server does not allow it; submit a publicly reachable endpoint"
-                )
-        return addresses[0]
+        if addresses and all(self._reachable(host, address, port) for address in addresses):
+            return addresses[0]
+        # One message for a name that does not resolve and one that resolves inside: else
+        # the form would tell which internal names exist.
+        raise ConfigError(
+            f"model reference {ref_text!r}: the endpoint's host is not a public address "
+            "and this server does not allow it; submit a publicly reachable endpoint"
+        )
+
+    def _reachable(self, host: str, address: IPAddress, port: int) -> bool:
+        return is_public(address) or any(r.allows(host, address, port) for r in self.endpoints)
 
 
 def is_public(address: IPAddress) -> bool:

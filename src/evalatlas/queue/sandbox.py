@@ -14,6 +14,7 @@ so a relative name never reaches a file of the server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -113,14 +114,14 @@ def run_child(job: ChildJob, limits: SandboxLimits, log: SubmissionLog) -> Child
         log.operator(f"evaluating in process {process.pid}")
         try:
             _send_job(process, job.model_copy(update={"channel_fd": write_end}))
-            _wait(process, limits, outcome)
+            timed_out = not _ended_in_time(process, limits)
         finally:
-            if process.poll() is None:  # an interrupt: never leave the child running
-                process.kill()
-                process.wait()
+            _stop(process)  # after an interrupt too: never leave the child's processes
             reader.join(timeout=10)
-    if outcome.error is None and not outcome.reported:
-        outcome.error = crash_reason(process.returncode, limits)
+    if not outcome.reported:  # a verdict it sent stands, even if it hung afterwards
+        outcome.error = (
+            time_reason(limits) if timed_out else crash_reason(process.returncode, limits)
+        )
     return outcome
 
 
@@ -133,17 +134,26 @@ def _send_job(process: subprocess.Popen[str], job: ChildJob) -> None:
         pass
 
 
-def _wait(process: subprocess.Popen[str], limits: SandboxLimits, outcome: ChildOutcome) -> None:
+def _ended_in_time(process: subprocess.Popen[str], limits: SandboxLimits) -> bool:
     try:
         process.wait(timeout=limits.seconds)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        outcome.error = (
-            f"the evaluation took longer than the worker's time limit of {limits.seconds:g} s "
-            "(--time-limit) and was stopped"
-        )
-        outcome.reported = True
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Kill the child's whole process group (it leads its own session), then reap it."""
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def time_reason(limits: SandboxLimits) -> str:
+    return (
+        f"the evaluation took longer than the worker's time limit of {limits.seconds:g} s "
+        "(--time-limit) and was stopped"
+    )
 
 
 def _read(read_end: int, log: SubmissionLog, outcome: ChildOutcome) -> None:
