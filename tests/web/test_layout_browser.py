@@ -69,6 +69,26 @@ def test_the_leaderboard_fits_a_1366px_screen(server: str, watched: Watched) -> 
     assert watched.clean(), watched
 
 
+def test_a_board_of_five_task_columns_fits_a_1366px_screen(
+    skilled_server: str, watched: Watched
+) -> None:
+    page = watched.page
+    page.set_viewport_size(LAPTOP)
+    page.goto(skilled_server + "/")
+    assert page.locator("#leaderboard thead th").count() == 6 + 5
+    assert horizontal_overflow(page) <= 0
+    assert right_edge(page, "#leaderboard") <= LAPTOP["width"]
+    scrolls = page.eval_on_selector(
+        "#leaderboard",
+        "(table) => table.parentElement.scrollWidth > table.parentElement.clientWidth",
+    )
+    assert not scrolls
+    # The average keeps its whisker; the interval of every cell stays in its tooltip.
+    assert page.locator("#leaderboard td.score.average svg.whisker").first.is_visible()
+    assert "95% CI" in (page.get_attribute("#leaderboard tr.model-row td.score", "title") or "")
+    assert watched.clean(), watched
+
+
 def test_the_leaderboard_shows_its_score_column_on_a_390px_phone(
     server: str, watched: Watched
 ) -> None:
