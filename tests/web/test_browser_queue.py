@@ -166,6 +166,9 @@ def test_the_queue_fits_a_laptop_and_a_phone(
         "(cell) => getComputedStyle(cell, '::before').content"
     )
     assert label == '"Status: "'  # each line of the card says what it is
+    error_line = page.locator("#queue tr.submission-detail p.error-line").first
+    box = error_line.bounding_box()
+    assert box is not None and box["width"] > 300  # the line uses the card's width
     detail = page.locator("#queue tr.submission-detail details.log").first
     assert detail.locator("pre.log").is_visible()  # a failure's log is open
     box = detail.bounding_box()
