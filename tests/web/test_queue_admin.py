@@ -372,3 +372,24 @@ def test_the_new_pages_and_endpoints_are_in_the_schema_and_the_nav(client: TestC
     assert "evidence_url" in body["content"]["application/json"]["schema"]["properties"]
     nav = client.get("/queue").text
     assert '<a href="/submit">Submit</a>' in nav and '<a href="/queue">Queue</a>' in nav
+
+
+def test_a_row_stored_with_server_paths_is_shown_without_them(
+    client: TestClient, workspace: Path
+) -> None:
+    """Rows stored before workers kept their errors public still show no server path."""
+    queued = client.post("/api/submissions", json=MC).json()
+    with sqlite3.connect(workspace / "evalatlas.db") as raw:
+        raw.execute(
+            "UPDATE submissions SET status = 'FAILED', error = ?, log = ? WHERE id = ?",
+            (
+                "llama.cpp could not load /home/ann/private/models/x.gguf: truncated",
+                "[10:00:00] File \"/srv/app/evalatlas/runner.py\", line 3\n",
+                queued["id"],
+            ),
+        )
+    shown = client.get(f"/api/submissions/{queued['id']}").json()
+    assert shown["error"] == "llama.cpp could not load …/x.gguf: truncated"
+    assert shown["log"] == '[10:00:00] File "…/runner.py", line 3\n'
+    page = client.get("/queue?status=FAILED").text
+    assert "/home/ann" not in page and "/srv/app" not in page and "…/x.gguf" in page

@@ -20,6 +20,7 @@ from evalatlas.store import (
 )
 from evalatlas.web.bodies import invalid
 from evalatlas.web.errors import Unavailable
+from evalatlas.web.model_view import public_text
 from evalatlas.web.state import WebState
 
 FORM_FIELDS = (
@@ -110,6 +111,8 @@ class SubmissionView:
     stale: bool
     model_url: str | None  # the model's page once results are stored
     options: str
+    error: str | None  # the one-line error and the log, without server paths
+    log: str
 
     @property
     def anchor(self) -> str:
@@ -124,6 +127,8 @@ def submission_view(submission: Submission, now: datetime) -> SubmissionView:
         stale=stale,
         model_url=model_url(submission),
         options=options_text(submission.options),
+        error=public_text(submission.error) if submission.error else None,
+        log=public_text(submission.log),
     )
 
 
@@ -144,11 +149,18 @@ def options_text(options: SubmissionOptions) -> str:
 
 
 # Which worker process ran a submission (host name, pid) is the operator's business only.
+# Workers store public errors and logs; paths are cut again here for rows stored before.
 PRIVATE_FIELDS = frozenset({"worker", "worker_host", "worker_pid"})
 
 
 def submission_json(submission: Submission, now: datetime | None = None) -> dict[str, Any]:
     view = submission_view(submission, now or datetime.now(UTC))
     payload: dict[str, Any] = submission.model_dump(mode="json", exclude=set(PRIVATE_FIELDS))
-    payload.update(stale=view.stale, model_url=view.model_url, url=f"/queue#{view.anchor}")
+    payload.update(
+        stale=view.stale,
+        model_url=view.model_url,
+        url=f"/queue#{view.anchor}",
+        error=view.error,
+        log=view.log,
+    )
     return payload
