@@ -384,7 +384,7 @@ def test_a_row_stored_with_server_paths_is_shown_without_them(
             "UPDATE submissions SET status = 'FAILED', error = ?, log = ? WHERE id = ?",
             (
                 "llama.cpp could not load /home/ann/private/models/x.gguf: truncated",
-                "[10:00:00] File \"/srv/app/evalatlas/runner.py\", line 3\n",
+                '[10:00:00] File "/srv/app/evalatlas/runner.py", line 3\n',
                 queued["id"],
             ),
         )
