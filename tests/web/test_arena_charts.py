@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from evalatlas.web.arena_charts import RatingInput, rating_chart, win_class, win_heatmap
+from evalatlas.web.arena_charts import (
+    LABEL_ANGLE,
+    LABEL_CHAR_WIDTH,
+    RatingInput,
+    rating_chart,
+    win_class,
+    win_heatmap,
+)
 
 
 def test_rating_whiskers_place_better_ratings_further_right() -> None:
@@ -42,3 +49,18 @@ def test_the_win_matrix_colours_fractions_and_leaves_unmet_pairs_blank() -> None
     assert [label.label for label in chart.row_labels] == models
     assert win_heatmap(["a"], [[math.nan]], [[0]]) is None
     assert win_class(0.5) == "win-5" and win_class(None) == "win-none"
+
+
+def test_the_win_matrix_margins_hold_its_longest_label() -> None:
+    long_names = ["x" * 40, "organisation/model-" + "y" * 30, "z"]
+    chart = win_heatmap(long_names, [[0.5] * 3] * 3, [[4] * 3] * 3)
+    assert chart is not None
+    longest = max(len(label.label) for label in chart.row_labels) * LABEL_CHAR_WIDTH
+    # Row labels end at label_x and run leftwards: they start inside the chart.
+    assert chart.label_x - longest >= 0
+    # Column labels rise at LABEL_ANGLE from label_y and lean right past the grid.
+    assert chart.label_y - longest * math.sin(LABEL_ANGLE) - 11 >= 0
+    last = max(label.position for label in chart.column_labels)
+    assert last + 4 + longest * math.cos(LABEL_ANGLE) <= chart.width
+    short = win_heatmap(["a", "b"], [[0.5] * 2] * 2, [[4] * 2] * 2)
+    assert short is not None and short.width < chart.width  # margins follow the labels

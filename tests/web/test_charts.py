@@ -87,3 +87,24 @@ def test_rank_whiskers_span_each_models_interval() -> None:
 def test_long_labels_are_cut_with_an_ellipsis() -> None:
     assert short_label("x" * 40) == "x" * 31 + "…"
     assert short_label("short") == "short"
+
+
+def test_the_scatter_names_outliers_and_the_best_models_without_overlap() -> None:
+    inputs = [point(f"model {i}", 10 ** (8 + i % 4), 10.0 + 7 * i) for i in range(12)]
+    inputs.append(point("leak", 2 * 10**9, 55.0, flagged=True))
+    chart = scatter_chart(inputs, SIZE_CLASSES, "average", (0.0, 100.0))
+    assert chart is not None
+    named = [p for p in chart.points if p.labelled]
+    assert any(p.label == "leak" for p in named)  # an outlier is always named
+    best = max(inputs, key=lambda item: item.score).name
+    assert any(p.label == best for p in named)  # so is the best-scoring model
+    assert 2 <= len(named) <= 1 + 8
+    boxes = [
+        (p.label_x - len(p.label) * 6.6 if p.label_anchor == "end" else p.label_x, p.y)
+        for p in named
+    ]
+    for i, (x, y) in enumerate(boxes):  # no two names share a line of text
+        for other_x, other_y in boxes[i + 1 :]:
+            width = max(len(p.label) for p in named) * 6.6
+            assert abs(y - other_y) >= 13 or abs(x - other_x) >= width
+    assert len(chart.y_ticks) >= 6
