@@ -222,8 +222,9 @@ def test_no_tie_note_for_a_clear_leader_or_a_single_model() -> None:
     clear = discover(capabilities, DiscoveryQuery(Category.MATH, licences=("mit", "apache-2.0")))
     assert names(clear.ranked)[:2] == ["Unsized", "Huge"]
     assert clear.tie is None  # 99 ± 2 and 95 ± 2 do not overlap
+    assert clear.lead == "Unsized leads: its 95% interval overlaps no other model's."
     alone = discover(capabilities, DiscoveryQuery(Category.MATH, licences=("mit",)))
-    assert names(alone.ranked) == ["Gamma"] and alone.tie is None
+    assert names(alone.ranked) == ["Gamma"] and alone.tie is None and alone.lead is None
 
 
 def near_random_models() -> CapabilityMap:
@@ -241,7 +242,7 @@ def near_random_models() -> CapabilityMap:
 def test_models_indistinguishable_from_random_are_never_tied_at_the_top() -> None:
     found = discover(near_random_models(), DiscoveryQuery(Category.KNOWLEDGE))
     assert [c.score.near_random for c in found.ranked] == [True, True, True]
-    assert found.tie is None  # guessing is no lead to be tied for
+    assert found.tie is None and found.lead is None  # guessing is no lead to be tied for
     assert found.random_note is not None
     assert [c.name for c in found.random_note.models] == ["Lucky", "Guesser", "Worse"]
     assert "not distinguishable from random guessing" in found.random_note.text
@@ -258,8 +259,11 @@ def test_a_real_leader_is_not_tied_with_a_model_at_random_level() -> None:
     found = discover(capabilities, DiscoveryQuery(Category.KNOWLEDGE))
     strong, guesser = found.ranked
     assert not strong.score.near_random and guesser.score.near_random
-    # The intervals overlap (40 ± 13 vs 7 ± 8 normalised) but the guesser takes no tie.
+    # The intervals overlap (40 ± 13 vs 7 ± 8 normalised) but the guesser takes no tie,
+    # and the leader is not said to lead clear of it either.
     assert found.tie is None
+    assert found.lead is not None and "overlaps those of Guesser" in found.lead
+    assert "do not separate it from them" in found.lead
     assert found.random_note is not None and [c.name for c in found.random_note.models] == [
         "Guesser"
     ]

@@ -81,6 +81,7 @@ def test_discovery_names_models_at_random_level_and_never_ties_them(client: Test
     assert by_name["Merge 70B"]["score"]["indistinguishable_from_random"] is False
     tie = payload["tie"]
     assert tie is None or XSS_NAME not in [m["name"] for m in tie["tied_with"]]
+    assert payload["lead_note"] == "Merge 70B leads: its 95% interval overlaps no other model's."
     page = client.get("/discover?category=math").text
     assert 'id="random-note"' in page and "≈ random" in page
 

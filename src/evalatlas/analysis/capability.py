@@ -296,6 +296,7 @@ class Discovery:
     partial: tuple[Candidate, ...]  # some of the category's columns only, best score first
     tie: TieNote | None  # None when the leader's interval overlaps no other's
     random_note: RandomNote | None = None  # None when every ranked model beats guessing
+    lead: str | None = None  # the leader's standing when no tie note applies (``lead_note``)
 
 
 def discover(capabilities: CapabilityMap, query: DiscoveryQuery) -> Discovery:
@@ -319,6 +320,7 @@ def discover(capabilities: CapabilityMap, query: DiscoveryQuery) -> Discovery:
         partial=partial,
         tie=tie_note(ranked),
         random_note=random_note(ranked),
+        lead=lead_note(ranked),
     )
 
 
@@ -363,6 +365,29 @@ def tie_note(ranked: Sequence[Candidate]) -> TieNote | None:
         f"{_shown(leader.score)} overlaps those of {others}; the data do not separate them."
     )
     return TieNote(leader.card, tuple(other.card for other in tied), text)
+
+
+def lead_note(ranked: Sequence[Candidate]) -> str | None:
+    """What can be said of the best-scoring model when no tie note names others: that its
+    interval overlaps no other's, or overlaps only those of models not distinguishable
+    from random guessing (then it is not shown to beat them either). None when there is
+    a tie note, a single model, or the leader itself is at random level."""
+    if len(ranked) < 2 or ranked[0].score.near_random or tie_note(ranked) is not None:
+        return None
+    leader = ranked[0]
+    low, high = _interval(leader.score)
+    overlapping = [
+        other.card.name
+        for other in ranked[1:]
+        if _interval(other.score)[0] <= high and _interval(other.score)[1] >= low
+    ]
+    if not overlapping:
+        return f"{leader.card.name} leads: its 95% interval overlaps no other model's."
+    return (
+        f"{leader.card.name} scores best, but its 95% interval overlaps those of "
+        f"{_joined(overlapping[:RANDOM_NOTE_NAMES])}, which are {NOT_DISTINGUISHABLE}: the "
+        "data do not separate it from them either."
+    )
 
 
 def random_note(ranked: Sequence[Candidate]) -> RandomNote | None:

@@ -434,6 +434,7 @@ def discovery_json(discovery: Discovery) -> dict[str, Any]:
             "tied_with": [card_json(card) for card in tie.tied_with],
             "text": tie.text,
         },
+        "lead_note": discovery.lead,
         "random_note": None
         if near is None
         else {"models": [card_json(card) for card in near.models], "text": near.text},
