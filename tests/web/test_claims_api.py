@@ -67,6 +67,10 @@ def test_the_board_page_shows_one_random_baseline_row_explained(client: TestClie
     assert body.count("<tr") == 6  # the baseline and the five models
     assert "(random guessing, measured)" in body
     assert 'id="baseline-note"' in page and "Random baseline, measured" in page
+    # The random model cannot generate: that column shows the computed value, said so.
+    baseline = body.split("</tr>", 1)[0]
+    assert baseline.count("<small>computed</small>") == 1
+    assert 'title="computed, not measured: ' in baseline
     assert 'id="near-random"' in page and f"{NOT_DISTINGUISHABLE} on these tasks" in page
     assert f"{NOT_DISTINGUISHABLE} on this task" in page  # a marked cell's words
 

@@ -182,7 +182,8 @@ def rows_html(
 BASELINE_NOTE_MEASURED = (
     "Random baseline, measured: the random model (reference 'random') answered each "
     "multiple-choice task by picking one of every question's choices uniformly at random "
-    "(it cannot generate: a dash on generative tasks). Uniform guessing is 0 on the "
+    "(it cannot generate: a generative task shows the computed value, marked so). "
+    "Uniform guessing is 0 on the "
     "normalised scale; the measured score differs from 0 only by chance on these very "
     "questions, and its 95% interval shows by how much. It is the board's baseline, not a "
     "contender."
@@ -202,16 +203,24 @@ class BaselineRow:
     row: RowView | None
     cells: tuple[CellView, ...]
     note: str
+    computed: tuple[bool, ...] = ()  # per column: the computed value (not measured) is shown
 
 
 def baseline_row(
     board: Leaderboard, columns: tuple[str, ...], arena: ArenaColumn = NO_ARENA
 ) -> BaselineRow:
     measured = measured_baseline(board)
+    computed = baseline_cells(board, columns)
     if measured is None:
-        return BaselineRow(None, baseline_cells(board, columns), BASELINE_NOTE_ANALYTIC)
+        return BaselineRow(None, computed, BASELINE_NOTE_ANALYTIC)
     view = row_view(measured, columns, arena, board.random_baseline)
-    return BaselineRow(view, view.cells, BASELINE_NOTE_MEASURED)
+    # A task the random model could not answer (generation) shows the computed value.
+    unmeasured = tuple(task not in measured.cells for task in columns)
+    cells = tuple(
+        value if missing else shown
+        for missing, shown, value in zip(unmeasured, view.cells, computed, strict=True)
+    )
+    return BaselineRow(view, cells, BASELINE_NOTE_MEASURED, unmeasured)
 
 
 def near_random_names(rows: Sequence[LeaderboardRow]) -> list[str]:
