@@ -37,6 +37,9 @@ def test_eval_stores_results_with_cis_and_reuses_them(tmp_path: Path) -> None:
             assert metric["n"] == 5
             assert metric["ci_low"] <= metric["value"] <= metric["ci_high"]
     assert "95% CI" in first.stdout
+    # The catalog's name, as every page shows it, not the GGUF's internal one.
+    assert "smollm2-135m-instruct (bundled:smollm2-135m-instruct)" in first.stdout
+    assert "Smollm2 135M" not in first.stdout
 
     again = run_cli(
         "eval", "--model", MODEL, "--tasks", "arithmetic_mc", "--limit", "5", workspace=tmp_path

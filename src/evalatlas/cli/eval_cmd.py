@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from evalatlas.analysis.leaderboard import display_names
 from evalatlas.cli.display import make_console, results_json, results_table, truncation_notes
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
@@ -149,9 +150,13 @@ def _run_and_report(
     else:
         outcomes = evaluate(model, run.tasks, run.config, store, progress)
     results = [o.result for o in outcomes]
-    title = f"{model.info.name} ({model.info.reference})"
+    # The name every page shows (the catalog's for a bundled model), not the file's own.
+    names = display_names(store)
+    shown = names.get((model.info.reference, model.info.fingerprint), model.info.name)
+    title = f"{shown} ({model.info.reference})"
     if results:
-        console.print(results_table(results, title=title, show_members=run.show_members))
+        table = results_table(results, title=title, show_members=run.show_members, names=names)
+        console.print(table)
     for note in truncation_notes(results, show_members=run.show_members):
         console.print(note, highlight=False, markup=False)
     if suite_outcome is not None:

@@ -17,7 +17,7 @@ from evalatlas.models import Model
 from evalatlas.requests import AnyResponse, RequestKind
 from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.runner.groups import group_results
-from evalatlas.runner.model_cards import model_card_metadata
+from evalatlas.runner.model_cards import catalog_name, model_card_metadata
 from evalatlas.runner.plan import EvalConfig, PlannedTask, plan_tasks
 from evalatlas.runner.progress import NullProgress, ProgressReporter
 from evalatlas.runner.records import metric_record, sample_record, truncated_requests
@@ -114,7 +114,8 @@ def _run_requests(
     ]
     if not keyed:
         return {}
-    reporter.start(f"{model.info.name}: {len(keyed)} requests", len(keyed))
+    shown_name = catalog_name(model.info.reference) or model.info.name
+    reporter.start(f"{shown_name}: {len(keyed)} requests", len(keyed))
     try:
         answers = model.run([r for _, r in keyed], progress=reporter.advance)
     finally:
