@@ -124,6 +124,19 @@ def test_import_a_csv_log(tmp_path: Path) -> None:
     assert _counts(tmp_path) == (3, 3)
 
 
+def test_ratings_name_a_bundled_contestant_by_its_display_name(tmp_path: Path) -> None:
+    """The catalog's name, as the pages show it, not the reference (nor a file's own name)."""
+    log = tmp_path / "votes.csv"
+    rows = ["bundled:smollm2-135m-instruct,bundled:gemma3-270m,left,ann"] * 3
+    log.write_text("left,right,winner,voter\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert run_cli("arena", "import", str(log), workspace=tmp_path).returncode == 0
+    for method in ("bradley-terry", "elo"):
+        shown = run_cli("arena", "ratings", "--method", method, workspace=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert "smollm2-135m-instruct" in shown.stdout and "gemma3-270m" in shown.stdout
+        assert "bundled:" not in shown.stdout
+
+
 def test_a_bad_row_is_one_line_with_its_line_number_and_stores_nothing(tmp_path: Path) -> None:
     log = styled_log(tmp_path / "log.jsonl", contrarian_votes=0)
     lines = log.read_text(encoding="utf-8").splitlines()

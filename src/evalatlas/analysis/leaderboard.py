@@ -64,6 +64,7 @@ __all__ = [
     "ScoreCell",
     "build_leaderboard",
     "display_names",
+    "display_names_by_reference",
     "leaderboard_fingerprint",
     "model_card",
     "moderated_cards",
@@ -153,6 +154,12 @@ def display_names(store: Store) -> dict[ModelId, str]:
     """Every stored model's one display name (``model_cards.display_name``, an admin's
     name winning), by (reference, fingerprint): what the CLI and every page show."""
     return {model: card.name for model, card in moderated_cards(store).items()}
+
+
+def display_names_by_reference(store: Store) -> dict[str, str]:
+    """``display_names`` by reference alone, for views that name models by reference (arena
+    contestants, judges' battles); the most recently seen weights' name wins a tie."""
+    return {reference: name for (reference, _), name in display_names(store).items()}
 
 
 def build_leaderboard(

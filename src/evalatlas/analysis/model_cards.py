@@ -128,6 +128,13 @@ def display_name(reference: str, reported_name: str, metadata: Mapping[str, Any]
     return reported_name.strip() or reference
 
 
+def contestant_display_name(contestant: str, stored: Mapping[str, str]) -> str:
+    """An arena contestant's display name: the stored model's of that reference (``stored``,
+    reference -> display name), else the rule applied to the reference alone (a bundled
+    model's catalog name), else the contestant as named (an imported log's model names)."""
+    return stored.get(contestant) or display_name(contestant, contestant, {})
+
+
 def stored_model_type(metadata: Mapping[str, Any]) -> str:
     """The card's type from stored metadata (rule in the module docstring)."""
     recorded = metadata.get("model_type")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from evalatlas.analysis.leaderboard import display_names_by_reference
 from evalatlas.arena import (
     RatingOptions,
     Standings,
@@ -207,6 +209,7 @@ def ratings_command(
         flag = "--sandwich" if sandwich else "--style-control"
         raise ConfigError(f"{flag} applies to Bradley-Terry ratings, not to --method elo")
     with open_store(workspace) as store:
+        names = display_names_by_reference(store)
         records = store.arena()
         _check_category(records, category)
         excluded = _flagged_voters(records) if exclude_flagged_voters else []
@@ -220,13 +223,13 @@ def ratings_command(
             method="sandwich" if sandwich else "bootstrap",
         )
         if elo:
-            _show_elo(_rate_elo(records, options), excluded, as_json)
+            _show_elo(_rate_elo(records, options), excluded, as_json, names)
             return
         standings = _rate(records, options)
     if as_json:
         typer.echo(ratings_json(standings, excluded))
         return
-    _print_standings(make_console(), standings, excluded)
+    _print_standings(make_console(), standings, excluded, names)
 
 
 def _check_category(records: ArenaRecords, category: str | None) -> None:
@@ -267,18 +270,22 @@ def _rate_elo(records: ArenaRecords, options: RatingOptions) -> EloStandings:
         return arena_elo(records, options, shuffles=options.n_rounds)
 
 
-def _show_elo(standings: EloStandings, excluded: list[str], as_json: bool) -> None:
+def _show_elo(
+    standings: EloStandings, excluded: list[str], as_json: bool, names: Mapping[str, str]
+) -> None:
     if as_json:
         typer.echo(elo_json(standings, excluded))
         return
     console = make_console()
-    console.print(elo_table(standings))
+    console.print(elo_table(standings, names))
     for note in elo_notes(standings, excluded):
         console.print(note, highlight=False, markup=False)
 
 
-def _print_standings(console: Console, standings: Standings, excluded: list[str]) -> None:
-    console.print(ratings_table(standings))
+def _print_standings(
+    console: Console, standings: Standings, excluded: list[str], names: Mapping[str, str]
+) -> None:
+    console.print(ratings_table(standings, names))
     notes = [method_line(standings)]
     if standings.options.category is not None:
         notes.append(f"category: {standings.options.category}")

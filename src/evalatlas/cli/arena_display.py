@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
+from evalatlas.analysis.model_cards import contestant_display_name
 from evalatlas.arena import Standings, VoterReport
 from evalatlas.arena.elo_standings import SPREAD, EloStandings
 from evalatlas.cli.display import number
 
 
-def ratings_table(standings: Standings) -> Table:
-    """One row per model, best first: rating with its interval, rank interval, tier, n."""
+def ratings_table(standings: Standings, names: Mapping[str, str] | None = None) -> Table:
+    """One row per model, best first: rating with its interval, rank interval, tier, n.
+    Models are shown by display name (``names``: stored models' by reference)."""
     table = standings.table
     shown = Table(title="arena ratings")
     for header in ("rank", "model", "rating", f"{table.confidence:.0%} CI", "rank range"):
@@ -26,7 +29,7 @@ def ratings_table(standings: Standings) -> Table:
     for rating in table.ratings:
         shown.add_row(
             str(rating.rank),
-            Text(rating.model),
+            Text(contestant_display_name(rating.model, names or {})),
             number(rating.score, 1),
             f"[{number(rating.ci_low, 1)}, {number(rating.ci_high, 1)}]",
             f"{rating.rank_low}–{rating.rank_high}",
@@ -91,7 +94,7 @@ def ratings_json(standings: Standings, excluded_voters: list[str]) -> str:
     return _dumps(payload)
 
 
-def elo_table(standings: EloStandings) -> Table:
+def elo_table(standings: EloStandings, names: Mapping[str, str] | None = None) -> Table:
     """One row per model, highest online Elo first, with its spread over shuffled orders."""
     shown = Table(title="arena online Elo (vote order)")
     spread = f"order spread ({SPREAD[0]:g}–{SPREAD[1]:g}%)"
@@ -100,7 +103,7 @@ def elo_table(standings: EloStandings) -> Table:
     for rating in standings.ratings:
         shown.add_row(
             str(rating.rank),
-            Text(rating.model),
+            Text(contestant_display_name(rating.model, names or {})),
             number(rating.score, 1),
             f"[{number(rating.order_low, 1)}, {number(rating.order_high, 1)}]",
             str(rating.n),

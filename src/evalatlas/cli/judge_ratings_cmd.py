@@ -3,12 +3,15 @@ each judge's rank agreement with people."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from evalatlas.analysis.leaderboard import display_names_by_reference
+from evalatlas.analysis.model_cards import contestant_display_name
 from evalatlas.arena import RatingOptions, Standings, arena_standings
 from evalatlas.arena.by_source import (
     DEFAULT_ROUNDS,
@@ -39,6 +42,7 @@ def ratings_command(
     (Spearman's rho over the models both rated, with a bootstrap interval)."""
     with open_store(workspace) as store:
         root = str(store.root)
+        names = display_names_by_reference(store)
         records = store.arena()
         sources = _sources(records, bootstrap, seed)
     if not sources:
@@ -49,7 +53,7 @@ def ratings_command(
     if as_json:
         echo_json(_json(sources))  # NaN (no correlation with fewer than 3 models) -> null
         return
-    make_console().print(_table(sources, root))
+    make_console().print(_table(sources, root, names))
 
 
 def _sources(records: ArenaRecords, n_rounds: int, seed: int) -> list[RatedSource]:
@@ -62,13 +66,14 @@ def _sources(records: ArenaRecords, n_rounds: int, seed: int) -> list[RatedSourc
     return ratings_by_source(battles, judges, standings, n_rounds=n_rounds, seed=seed)
 
 
-def _table(sources: list[RatedSource], root: str) -> Table:
+def _table(sources: list[RatedSource], root: str, names: Mapping[str, str]) -> Table:
     table = Table(title=f"Ratings by source in {root} (95% CI, n battles)")
     table.add_column("model")
     for source in sources:
         table.add_column(source.name, justify="right")
     for model in model_order(sources):
-        table.add_row(model, *(rating_text(source.ratings.get(model)) for source in sources))
+        shown = contestant_display_name(model, names)
+        table.add_row(shown, *(rating_text(source.ratings.get(model)) for source in sources))
     if any(source.agreement is not None for source in sources):
         table.add_section()
         table.add_row("rank agreement with people", *(agreement_text(s.agreement) for s in sources))

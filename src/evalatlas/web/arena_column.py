@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalatlas.analysis.leaderboard import Leaderboard, ModelCard
+from evalatlas.analysis.model_cards import contestant_display_name
 from evalatlas.ratings import Rating
 from evalatlas.web.board_memo import memoised
 from evalatlas.web.cells import MISSING, finite
@@ -53,7 +54,7 @@ def names_by_reference(board: Leaderboard) -> dict[str, str]:
 
 
 def shown_name(model: str, names: ShownNames | None) -> str:
-    return (names or {}).get(model, model)
+    return contestant_display_name(model, names or {})
 
 
 CSV_COLUMNS = ("arena", "arena_ci_low", "arena_ci_high", "arena_n")
