@@ -18,7 +18,7 @@ from evalatlas.runner import EvalConfig, evaluate
 from evalatlas.store import Store
 from evalatlas.tasks.registry import resolve_tasks
 from evalatlas.web import create_app
-from evalatlas.web.model_view import public_reference, public_text
+from evalatlas.web.public_paths import public_reference, public_text
 
 PRIVATE = "private-team-models"
 
@@ -49,7 +49,7 @@ def test_the_model_page_shows_the_files_name_and_hash_not_its_folder(
     client, key, digest = served
     page = client.get(f"/models/{quote(key, safe='')}")
     assert page.status_code == 200
-    html = page.text.replace(key, "")  # the key is the page's address, made by the board
+    html = page.text
     assert PRIVATE not in html and "/nested/" not in html
     assert '<dd id="reference">llamacpp:smol.gguf</dd>' in html
     assert f"sha256:{digest}" in html
@@ -58,14 +58,40 @@ def test_the_model_page_shows_the_files_name_and_hash_not_its_folder(
 def test_the_json_twin_shows_them_too(served: tuple[TestClient, str, str]) -> None:
     client, key, digest = served
     body = client.get(f"/api/models/{quote(key, safe='')}").json()
-    text = str(body).replace(key, "")
-    assert PRIVATE not in text
+    assert PRIVATE not in str(body)
     assert body["model"]["reference"] == "llamacpp:smol.gguf"
     assert body["model"]["source"] == "smol.gguf"
     assert body["model"]["fingerprint"] == f"sha256:{digest}"
     [result] = body["results"]
     assert result["eval_card"]["model_reference"] == "llamacpp:smol.gguf"
     assert result["eval_card"]["model_fingerprint"] == f"sha256:{digest}"
+
+
+def test_the_key_is_made_of_the_files_name(served: tuple[TestClient, str, str]) -> None:
+    _, key, _ = served
+    assert key.startswith("llamacpp-smol-gguf-") and PRIVATE not in key
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api/leaderboard",
+        "/api/leaderboard.json",
+        "/api/leaderboard.csv",
+        "/capabilities",
+        "/api/capabilities",
+        "/discover",
+        "/api/discover",
+    ],
+)
+def test_no_board_view_names_the_folder(served: tuple[TestClient, str, str], path: str) -> None:
+    client, _, _ = served
+    response = client.get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert PRIVATE not in response.text and "/nested/" not in response.text
+    if path in ("/", "/api/leaderboard", "/api/leaderboard.csv"):
+        assert "llamacpp:smol.gguf" in response.text
 
 
 def test_public_references() -> None:

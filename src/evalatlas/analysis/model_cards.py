@@ -37,6 +37,7 @@ LEGACY_QUANTISED = "quantised"  # a type older runners recorded; see ``stored_mo
 BUNDLED_PREFIX = "bundled:"
 _NOT_URL_SAFE = re.compile(r"[^a-z0-9]+")
 _MAX_SLUG = 60
+_LOCAL_SCHEMES = ("llamacpp", "hf")
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,23 @@ class ModelCard:
     overridden: tuple[str, ...] = ()  # fields an admin set (see ``CardOverrides``)
 
 
+def public_reference(reference: str) -> str:
+    """A reference as public pages show it: a local file or folder by its name only
+    (``llamacpp:/srv/models/x.gguf`` is ``llamacpp:x.gguf``); its hash says which file."""
+    scheme, sep, rest = reference.partition(":")
+    target, mark, options = rest.partition("?")
+    if not sep or scheme not in _LOCAL_SCHEMES or not target.startswith(("/", "~", ".")):
+        return reference
+    name = target.rstrip("/").rsplit("/", 1)[-1]
+    return f"{scheme}:{name}{mark}{options}"
+
+
 def model_key(reference: str, fingerprint: str) -> str:
     """``<slug of reference>-<10 hex digits>``: readable in a URL, and distinct for the
-    same reference evaluated with different weights."""
-    slug = _NOT_URL_SAFE.sub("-", reference.lower()).strip("-")[:_MAX_SLUG].strip("-")
+    same reference evaluated with different weights. A local file's slug is made of its
+    name only (``public_reference``): a URL does not spell the server's folders."""
+    public = public_reference(reference).lower()
+    slug = _NOT_URL_SAFE.sub("-", public).strip("-")[:_MAX_SLUG].strip("-")
     digest = hashlib.sha256(f"{reference}\n{fingerprint}".encode()).hexdigest()[:10]
     return f"{slug or 'model'}-{digest}"
 

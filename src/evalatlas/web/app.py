@@ -37,6 +37,7 @@ from evalatlas.web.admin import AdminAccess
 from evalatlas.web.errors import install_error_handlers
 from evalatlas.web.headers import SecurityHeaders
 from evalatlas.web.openapi_doc import document_error_responses
+from evalatlas.web.public_paths import public_reference
 from evalatlas.web.state import SubmissionCheck, WebState
 from evalatlas.web.voter import VoterIdentity
 
@@ -111,10 +112,13 @@ def create_app(
 
 
 def template_environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("evalatlas.web", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Every page names a local model by its file's name, never the server's folders.
+    environment.filters["public_reference"] = public_reference
+    return environment

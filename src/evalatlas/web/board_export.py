@@ -24,6 +24,7 @@ from evalatlas.web.board_memo import RowTexts, memoised
 from evalatlas.web.board_query import BoardQuery, BoardSelection
 from evalatlas.web.cells import cell_json, shown_interval, shown_value
 from evalatlas.web.jsonable import json_safe, json_text
+from evalatlas.web.public_paths import public_reference, public_source
 
 CARD_COLUMNS = ("key", "name", "reference", "model_type", "parameters", "quantisation", "licence")
 RANK_COLUMNS = ("rank", "rank_low", "rank_high", "tie_group")
@@ -35,12 +36,19 @@ def model_url(card: ModelCard) -> str:
     return f"/models/{quote(card.key, safe='')}"
 
 
+def _public_field(card: ModelCard, name: str) -> object:
+    value = getattr(card, name)
+    return public_reference(value) if name == "reference" else value
+
+
 def card_json(card: ModelCard) -> dict[str, Any]:
     payload = asdict(card)
     payload["flags"] = [
         {**asdict(flag), "flagged_at": flag.flagged_at.isoformat()} for flag in card.flags
     ]
     payload["overridden"] = list(card.overridden)
+    payload["reference"] = public_reference(card.reference)
+    payload["source"] = public_source(card.source)
     payload["url"] = model_url(card)
     payload["is_random_baseline"] = is_random_baseline(card)
     return payload
@@ -156,7 +164,7 @@ def board_csv(
     writer.writerow(csv_header(columns))
     for row in selection.rows:
         line: list[object] = [getattr(row, name) for name in RANK_COLUMNS]
-        line += [_inert(getattr(row.card, name)) for name in CARD_COLUMNS]
+        line += [_inert(_public_field(row.card, name)) for name in CARD_COLUMNS]
         line.append(";".join(flag.kind for flag in row.card.flags))
         line += _cell_fields(row.average)
         for task in columns:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -14,32 +13,7 @@ from evalatlas.store import EvalResult, Store
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.cells import CellView, cell_json, cell_view
 from evalatlas.web.errors import NotFound
-
-_LOCAL_SCHEMES = ("llamacpp", "hf")
-# An absolute path that starts a word (not the path of a URL): shown by its last part.
-_PATH = re.compile(r"(?<![\w.~:/-])~?/(?:[^\s/'\"()\[\]]+/)+([^\s/'\"()\[\]]*)")
-
-
-def public_reference(reference: str) -> str:
-    """A reference as public pages show it: a local file or folder by its name only
-    (``llamacpp:/srv/models/x.gguf`` is ``llamacpp:x.gguf``); its hash says which file."""
-    scheme, sep, rest = reference.partition(":")
-    target, mark, options = rest.partition("?")
-    if not sep or scheme not in _LOCAL_SCHEMES or not target.startswith(("/", "~", ".")):
-        return reference
-    name = target.rstrip("/").rsplit("/", 1)[-1]
-    return f"{scheme}:{name}{mark}{options}"
-
-
-def public_text(text: str) -> str:
-    """``text`` with every absolute path cut to ``…/its-last-part``."""
-    return _PATH.sub(lambda match: f"…/{match.group(1)}", text)
-
-
-def public_source(source: str | None) -> str | None:
-    if source is None or not source.startswith(("/", "~", ".")):
-        return source
-    return source.rstrip("/").rsplit("/", 1)[-1]
+from evalatlas.web.public_paths import public_reference, public_source, public_text
 
 
 def find_row(board: Leaderboard, key: str) -> LeaderboardRow:

@@ -20,7 +20,7 @@ from evalatlas.store import (
 )
 from evalatlas.web.bodies import invalid
 from evalatlas.web.errors import Unavailable
-from evalatlas.web.model_view import public_text
+from evalatlas.web.public_paths import public_text
 from evalatlas.web.state import WebState
 
 FORM_FIELDS = (

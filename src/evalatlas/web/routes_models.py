@@ -17,12 +17,11 @@ from evalatlas.web.model_view import (
     latest_runs,
     model_json,
     model_runs,
-    public_reference,
-    public_source,
     samples_url,
     score_lines,
 )
 from evalatlas.web.pages import query_reader, render, web_state
+from evalatlas.web.public_paths import public_reference, public_source
 
 router = APIRouter()
 
