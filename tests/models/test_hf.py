@@ -202,9 +202,14 @@ def test_paris_matches_llamacpp(backend: HFBackend, smollm2_gguf: Path) -> None:
 
 @real_model
 def test_plain_log_probs_do_not_depend_on_the_batch(plain_backend: HFBackend) -> None:
+    """Right padding keeps a request's tokens and greedy verdicts whatever its batch; its
+    log-prob may differ by float32 rounding only (how a math library blocks a matrix
+    product depends on its shape, and so the order of the sums), far below any score."""
     together = plain_backend.loglikelihood(MIXED[::-1])[::-1]
     alone = [plain_backend.loglikelihood([request])[0] for request in MIXED]
-    assert alone == together
+    for single, batched in zip(alone, together, strict=True):
+        assert (single.n_tokens, single.is_greedy) == (batched.n_tokens, batched.is_greedy)
+        assert abs(single.logprob - batched.logprob) < TREE_TOLERANCE
 
 
 @real_model

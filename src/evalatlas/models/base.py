@@ -77,8 +77,12 @@ class DeclaredBackend:
     """
 
     SUPPORTED_KINDS: ClassVar[frozenset[RequestKind]] = frozenset(RequestKind)
-    # Requests per batch when the caller names no size.
+    # The most requests per batch when the caller names no size (batches are then paced
+    # by time up to this size, unless the backend answers without computing).
     preferred_batch_size: ClassVar[int] = 8
+    # True for a backend that looks answers up rather than computing them: pacing by time
+    # would only cut its batches (and its reports of missing answers) into small pieces.
+    answers_instantly: ClassVar[bool] = False
     _info: ModelInfo
 
     @property

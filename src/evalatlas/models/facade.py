@@ -82,7 +82,8 @@ class Model:
         generation = getattr(backend, "preferred_generation_batch_size", batch_size)
         self.generation_batch_size = batch_size if chosen is not None else int(generation)
         self.timing = timing or BatchTiming()
-        paced = None if chosen is not None else self.timing
+        instant = bool(getattr(backend, "answers_instantly", False))
+        paced = None if chosen is not None or instant else self.timing
         self._pacers = {
             kind: BatchPacer(
                 self.generation_batch_size if kind is RequestKind.GENERATE else batch_size, paced

@@ -65,6 +65,9 @@ def from_reference(ref: ModelRef) -> ResponsesBackend:
 
 class ResponsesBackend(DeclaredBackend):
     SUPPORTED_KINDS = _SUPPORTED
+    # Answers are read from a file: one batch of many says every missing answer at once.
+    preferred_batch_size = 4096
+    answers_instantly = True
 
     def __init__(self, path: Path, *, reference: str | None = None) -> None:
         if not path.is_file():
