@@ -23,8 +23,9 @@ context's tokens, an empty context is conditioned on the BOS token (EOS when the
 and rolling log-likelihoods use disjoint windows. Without prefix sharing, batches are
 right-padded so that a request's log-probs do not depend on its neighbours (pads sit after
 its last token; only float32 rounding may differ, where the math library sums a batch of
-another shape in another order). With it (the default) they agree with that to rounding: a load-time check compares both
-on probe questions and switches sharing off for a model where they differ by more than
+another shape in another order). With it (the default) they agree with that to rounding:
+a load-time check compares both on probe questions and switches sharing off for a model
+where they differ by more than
 ``TREE_TOLERANCE`` nats, or whose attention is neither full nor a sliding window.
 """
 
