@@ -35,7 +35,7 @@ from evalatlas.judge import (
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
 from evalatlas.judge.templates import PAIRWISE_TEMPLATES, TemplateSet
 from evalatlas.judge.verdicts import counted_outcome
-from evalatlas.ratings import Outcome
+from evalatlas.outcomes import Outcome
 from evalatlas.scoring.stats import mean_metric
 
 

@@ -28,7 +28,7 @@ def rate_by_category(
     n_rounds: int = 100,
     confidence: float = 0.95,
     config: BradleyTerryConfig | None = None,
-    method: IntervalMethod = "bootstrap",
+    method: IntervalMethod = IntervalMethod.BOOTSTRAP,
     style_control: bool = False,
 ) -> dict[str, RatingTable]:
     """Overall ratings under "all", then one table per category in name order.
