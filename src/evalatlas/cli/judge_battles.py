@@ -8,8 +8,8 @@ from pathlib import Path
 from evalatlas.cli.options import open_store
 from evalatlas.errors import ConfigError
 from evalatlas.judge.audit import HumanVote
-from evalatlas.judge.battle_items import items_from_battles, read_battle_file
 from evalatlas.judge.items import PairwiseItem
+from evalatlas.judge.run.battle_items import items_from_battles, read_battle_file
 from evalatlas.outcomes import VoteSource
 
 STORED = "store"

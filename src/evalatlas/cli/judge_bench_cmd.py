@@ -42,28 +42,7 @@ from evalatlas.cli.judge_shared import (
 )
 from evalatlas.cli.options import WorkspaceOption
 from evalatlas.errors import ConfigError
-from evalatlas.judge import (
-    AuditOptions,
-    InconsistentPolicy,
-    JudgeConfig,
-    JudgedPair,
-    SingleJudge,
-    VerdictMode,
-    grade_summary,
-)
-from evalatlas.judge.answer_files import (
-    Question,
-)
-from evalatlas.judge.answering import (
-    MT_BENCH_DEFAULT_TEMPERATURE,
-    MT_BENCH_TEMPERATURES,
-    AnswerConfig,
-    AnswerSetting,
-    AnswerTemperatures,
-    answer_plan,
-    generate_answers,
-)
-from evalatlas.judge.arena_hard import baseline_items, load_arena_hard
+from evalatlas.judge import AuditOptions, InconsistentPolicy, JudgedPair, VerdictMode
 from evalatlas.judge.items import (
     GradedAnswer,
     SingleItem,
@@ -75,8 +54,22 @@ from evalatlas.judge.length_control import (
     baseline_preferences,
     length_controlled_win_rates,
 )
-from evalatlas.judge.mt_bench import load_mt_bench, single_items
-from evalatlas.judge.single import graded_answer_json
+from evalatlas.judge.run import JudgeConfig, SingleJudge, grade_summary
+from evalatlas.judge.run.answer_files import (
+    Question,
+)
+from evalatlas.judge.run.answering import (
+    MT_BENCH_DEFAULT_TEMPERATURE,
+    MT_BENCH_TEMPERATURES,
+    AnswerConfig,
+    AnswerSetting,
+    AnswerTemperatures,
+    answer_plan,
+    generate_answers,
+)
+from evalatlas.judge.run.arena_hard import baseline_items, load_arena_hard
+from evalatlas.judge.run.mt_bench import load_mt_bench, single_items
+from evalatlas.judge.run.single import graded_answer_json
 from evalatlas.judge.templates import SINGLE_TEMPLATES, TemplateKind, TemplateSet
 
 

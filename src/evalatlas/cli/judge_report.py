@@ -24,15 +24,14 @@ from evalatlas.judge import (
     BiasAudit,
     Estimate,
     InconsistentPolicy,
-    JudgeConfig,
     JudgedPair,
     PairOutcome,
     PairwiseItem,
-    PairwiseJudge,
     VerdictMode,
     audit_judge,
 )
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge
 from evalatlas.judge.templates import PAIRWISE_TEMPLATES, TemplateSet
 from evalatlas.judge.verdicts import counted_outcome
 from evalatlas.outcomes import Outcome

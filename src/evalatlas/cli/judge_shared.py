@@ -18,14 +18,8 @@ from evalatlas.cli.display import make_console, number
 from evalatlas.cli.options import open_store
 from evalatlas.cli.progress import RichProgress
 from evalatlas.errors import ConfigError
-from evalatlas.judge import (
-    Estimate,
-    InconsistentPolicy,
-    JudgedPair,
-    VerdictMode,
-    judge_votes,
-)
-from evalatlas.judge.template_files import read_templates
+from evalatlas.judge import Estimate, InconsistentPolicy, JudgedPair, VerdictMode, judge_votes
+from evalatlas.judge.run.template_files import read_templates
 from evalatlas.judge.templates import (
     PAIRWISE_TEMPLATES,
     SINGLE_TEMPLATES,

@@ -27,7 +27,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from evalatlas.errors import ConfigError, ModelError
-from evalatlas.judge.answer_files import Question
+from evalatlas.judge.run.answer_files import Question
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import ChatMessage, GenerateRequest, Generation

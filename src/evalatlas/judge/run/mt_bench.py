@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalatlas.errors import ConfigError, DataError, did_you_mean
-from evalatlas.judge.answer_files import Question, read_answers, read_questions
 from evalatlas.judge.items import PairwiseItem, SingleItem
+from evalatlas.judge.run.answer_files import Question, read_answers, read_questions
 
 NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
 REFERENCE_MODEL = "gpt-4"

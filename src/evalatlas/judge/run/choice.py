@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evalatlas.errors import ConfigError, ModelError, UnsupportedRequestError
-from evalatlas.judge.calls import JudgeConfig
+from evalatlas.judge.run.calls import JudgeConfig
 from evalatlas.judge.verdicts import RATING_RANGE, Verdict
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
