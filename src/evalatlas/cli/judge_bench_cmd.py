@@ -82,13 +82,18 @@ def _answer_with(
 ) -> tuple[str, dict[str, tuple[str, ...]]]:
     """The model's reference and its answers to every turn of ``questions``."""
     with loaded(reference, loading) as model:
-        progress = shown.progress("answering", sum(len(q.turns) for q in questions))
-        try:
-            config = AnswerConfig(max_tokens=max_tokens)
-            answers = generate_answers(model, questions, config, progress.advance)
-        finally:
-            progress.finish()
+        answers = shown.tracked(
+            "answering",
+            _turn_count(questions),
+            lambda advance: generate_answers(
+                model, questions, AnswerConfig(max_tokens=max_tokens), advance
+            ),
+        )
         return model.info.reference, answers
+
+
+def _turn_count(questions: Sequence[Question]) -> int:
+    return sum(len(question.turns) for question in questions)
 
 
 def _data_source(
@@ -201,11 +206,11 @@ def _generate_mt_bench_answers(
     """The model's answers to every turn of ``questions``, at each question's temperature
     and seed."""
     with loaded(reference, loading) as model:
-        progress = shown.progress("answering", sum(len(q.turns) for q in questions))
-        try:
-            answers = generate_answers(model, questions, config, progress.advance)
-        finally:
-            progress.finish()
+        answers = shown.tracked(
+            "answering",
+            _turn_count(questions),
+            lambda advance: generate_answers(model, questions, config, advance),
+        )
         return _Answering(model.info.reference, answers, config, answer_plan(questions, config))
 
 
@@ -222,11 +227,11 @@ def _grade(
         description = "grading"
         if grader.choosing:
             description += ", then scoring the ten ratings"
-        progress = shown.progress(description, grader.planned_requests(items))
-        try:
-            return grader.grade(items, progress=progress.advance)
-        finally:
-            progress.finish()
+        return shown.tracked(
+            description,
+            grader.planned_requests(items),
+            lambda advance: grader.grade(items, progress=advance),
+        )
 
 
 _RATING_SOURCES = {

@@ -51,11 +51,11 @@ def run_pairwise(
         description = "judging (both orders)"
         if judge.choosing:
             description += ", then scoring the five verdicts"
-        progress = shown.progress(description, judge.planned_requests(items))
-        try:
-            return judge.judge(items, progress=progress.advance)
-        finally:
-            progress.finish()
+        return shown.tracked(
+            description,
+            judge.planned_requests(items),
+            lambda advance: judge.judge(items, progress=advance),
+        )
 
 
 def _head_to_head(
