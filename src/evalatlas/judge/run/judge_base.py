@@ -63,6 +63,14 @@ class JudgeBase:
         after its reasoning), not the marker it wrote."""
         return self.config.verdict is VerdictMode.CHOICE
 
+    def chat_as_text(self, choices: str) -> ChatText:
+        """The chat renderer that choice mode scores with (``__init__`` refused a judge
+        without one; checked again for the type checker); ``choices`` names what is
+        chosen, for the message."""
+        if self.chat_text is None:
+            raise ConfigError(f"choice {choices} need the judge's chat as text")
+        return self.chat_text
+
     def template_for(self, item: TurnItem) -> JudgeTemplate:
         return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalatlas.errors import ConfigError
 from evalatlas.judge.items import JudgedPair, Judgment, PairwiseItem
 from evalatlas.judge.run.calls import (
     check_unique_ids,
@@ -92,9 +91,7 @@ class PairwiseJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[Judgment]:
         """Choice judgments of every generation (forward ones, then backward ones)."""
-        chat_text = self.chat_text
-        if chat_text is None:  # refused in __init__; kept for the type checker
-            raise ConfigError("choice verdicts need the judge's chat as text")
+        chat_text = self.chat_as_text("verdicts")
         cues = [self.template_for(item).verdict_cue or CHOICE_CUE for item in items] * 2
         contexts = [
             (request.sample_id, choice_context(request, generation.text, cue, chat_text))

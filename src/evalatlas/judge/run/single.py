@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalatlas.errors import ConfigError
 from evalatlas.judge.items import GradedAnswer, SingleItem
 from evalatlas.judge.run.calls import (
     check_unique_ids,
@@ -105,9 +104,7 @@ class SingleJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[GradedAnswer]:
         """Every item's rating as the judge's most likely of the ten after its reasoning."""
-        chat_text = self.chat_text
-        if chat_text is None:  # refused in __init__; kept for the type checker
-            raise ConfigError("choice ratings need the judge's chat as text")
+        chat_text = self.chat_as_text("ratings")
         contexts = [
             (
                 request.sample_id,
