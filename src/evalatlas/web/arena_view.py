@@ -124,7 +124,7 @@ def reveal(battle: Battle) -> Reveal | None:
     if battle.vote is None:
         return None
     outcome = battle.vote.outcome
-    winner = {"A": battle.model_a, "B": battle.model_b}.get(outcome)
+    winner = {Outcome.A: battle.model_a, Outcome.B: battle.model_b}.get(outcome)
     return Reveal(
         battle.model_a,
         battle.model_b,
