@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from evalatlas.errors import ConfigError
-from evalatlas.judge.answer_files import Question
-from evalatlas.judge.answering import (
+from evalatlas.judge.run.answer_files import Question
+from evalatlas.judge.run.answering import (
     MT_BENCH_DEFAULT_TEMPERATURE,
     MT_BENCH_TEMPERATURES,
     AnswerConfig,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evalatlas.errors import DataError
-from evalatlas.judge.battle_items import items_from_battles, read_battle_file
+from evalatlas.judge.run.battle_items import items_from_battles, read_battle_file
 from evalatlas.store import BattleSource, NewBattle, Store, VoteRequest, VoteSource
 
 from .cli_helpers import write_jsonl

@@ -12,18 +12,16 @@ import pytest
 from evalatlas.errors import ConfigError, UnsupportedRequestError
 from evalatlas.judge import (
     PAIRWISE_TEMPLATES,
-    JudgeConfig,
     PairOutcome,
     PairwiseItem,
-    PairwiseJudge,
-    SingleJudge,
     Verdict,
     VerdictMode,
     audit_judge,
     choose_verdict,
 )
-from evalatlas.judge.choice import CONTINUATIONS, reasoning_before_verdict
 from evalatlas.judge.items import judged_pair_from_json, judged_pair_to_json
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge, SingleJudge
+from evalatlas.judge.run.choice import CONTINUATIONS, reasoning_before_verdict
 from evalatlas.judge.templates import CHOICE_CUE
 from evalatlas.requests import ChatMessage
 

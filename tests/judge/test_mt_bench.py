@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from evalatlas.errors import ConfigError, DataError
-from evalatlas.judge import SingleItem, SingleJudge, grade_summary
-from evalatlas.judge.answer_files import Question, read_answers
-from evalatlas.judge.answering import AnswerConfig, generate_answers
-from evalatlas.judge.arena_hard import BASELINE, baseline_items, load_arena_hard
-from evalatlas.judge.mt_bench import MtBench, load_mt_bench, pairwise_items
+from evalatlas.judge import SingleItem
+from evalatlas.judge.run import SingleJudge, grade_summary
+from evalatlas.judge.run.answer_files import Question, read_answers
+from evalatlas.judge.run.answering import AnswerConfig, generate_answers
+from evalatlas.judge.run.arena_hard import BASELINE, baseline_items, load_arena_hard
+from evalatlas.judge.run.mt_bench import MtBench, load_mt_bench, pairwise_items
 
 from .scripted import always, scripted_model
 

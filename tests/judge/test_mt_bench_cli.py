@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from evalatlas.cli.judge_cmd import judge_app
 from evalatlas.errors import UnsupportedRequestError
-from evalatlas.judge.answering import question_seed
+from evalatlas.judge.run.answering import question_seed
 
 from .cli_helpers import invoke, write_jsonl
 

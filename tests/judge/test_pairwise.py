@@ -7,16 +7,15 @@ import pytest
 from evalatlas.errors import ConfigError
 from evalatlas.judge import (
     PAIRWISE_TEMPLATES,
-    JudgeConfig,
     PairOutcome,
     PairwiseItem,
-    PairwiseJudge,
     Verdict,
     audit_judge,
     parse_verdict,
 )
-from evalatlas.judge.fencing import neutralise
-from evalatlas.judge.pairwise import pairwise_fields
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge
+from evalatlas.judge.run.fencing import neutralise
+from evalatlas.judge.run.pairwise import pairwise_fields
 
 from .scripted import always, prefers, scripted_model, shown_answers
 

@@ -11,16 +11,10 @@ from collections.abc import Sequence
 import pytest
 
 from evalatlas.errors import ConfigError, UnsupportedRequestError
-from evalatlas.judge import (
-    SINGLE_TEMPLATES,
-    JudgeConfig,
-    SingleItem,
-    SingleJudge,
-    VerdictMode,
-    grade_summary,
-)
-from evalatlas.judge.choice import RATING_CONTINUATIONS, choose_rating, most_likely
-from evalatlas.judge.single import graded_answer_json, rating_reasoning
+from evalatlas.judge import SINGLE_TEMPLATES, SingleItem, VerdictMode
+from evalatlas.judge.run import JudgeConfig, SingleJudge, grade_summary
+from evalatlas.judge.run.choice import RATING_CONTINUATIONS, choose_rating, most_likely
+from evalatlas.judge.run.single import graded_answer_json, rating_reasoning
 from evalatlas.judge.templates import RATING_CUE
 from evalatlas.requests import ChatMessage
 

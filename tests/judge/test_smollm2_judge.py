@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 
 from evalatlas.judge import (
-    JudgeConfig,
     PairOutcome,
-    PairwiseJudge,
-    SingleJudge,
     VerdictMode,
     audit_judge,
     choose_verdict,
@@ -27,8 +24,9 @@ from evalatlas.judge import (
     reconcile,
     stored_judges,
 )
-from evalatlas.judge.choice import ChatText, choose_rating
-from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items, single_items
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge, SingleJudge
+from evalatlas.judge.run.choice import ChatText, choose_rating
+from evalatlas.judge.run.mt_bench import load_mt_bench, pairwise_items, single_items
 from evalatlas.models import Model, load_model
 from evalatlas.prompts import ChatTemplate, Message
 from evalatlas.requests import ChatMessage

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from evalatlas.errors import DataError
-from evalatlas.judge import PAIRWISE_TEMPLATES, SINGLE_TEMPLATES, PairwiseItem, PairwiseJudge
-from evalatlas.judge.template_files import read_templates
+from evalatlas.judge import PAIRWISE_TEMPLATES, SINGLE_TEMPLATES, PairwiseItem
+from evalatlas.judge.run import PairwiseJudge
+from evalatlas.judge.run.template_files import read_templates
 from evalatlas.judge.templates import TemplateKind
 
 from .cli_helpers import invoke, write_jsonl

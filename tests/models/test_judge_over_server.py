@@ -12,8 +12,9 @@ import pytest
 from llama_server import LlamaServer, running_llama_server
 
 from evalatlas.errors import UnsupportedRequestError
-from evalatlas.judge import JudgeConfig, JudgedPair, PairwiseJudge, VerdictMode
-from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items
+from evalatlas.judge import JudgedPair, VerdictMode
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge
+from evalatlas.judge.run.mt_bench import load_mt_bench, pairwise_items
 from evalatlas.models import load_model
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.shared_data]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from evalatlas.errors import ModelError
 from evalatlas.models import Model, load_model
+from evalatlas.models.expected import expected
 from evalatlas.requests import ChatMessage, GenerateRequest, Generation
 
 DEFAULT_MAX_TOKENS = 256
@@ -38,9 +39,7 @@ class ModelAnswerer:
             if loaded is None:
                 loaded = self._models[model] = load_model(model)
             (response,) = loaded.run([self._request(loaded, prompt)])
-        if not isinstance(response, Generation):
-            raise ModelError(f"arena: {model!r} returned no generated text")
-        return response.text.strip()
+        return expected(response, Generation, f"arena: {model!r}").text.strip()
 
     def _request(self, model: Model, prompt: str) -> GenerateRequest:
         sample_id = f"arena-{uuid.uuid4().hex}"

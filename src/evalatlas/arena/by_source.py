@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evalatlas.arena.standings import RatingOptions, Standings, battle_table, select_battles
+from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import RankAgreement, Rating, rank_agreement
-from evalatlas.store import DecidedBattle, VoteSource
+from evalatlas.store import DecidedBattle
 
 PEOPLE = "people"
 DEFAULT_ROUNDS = 200
@@ -46,14 +47,14 @@ def ratings_by_source(
 ) -> list[RatedSource]:
     """People's ratings (when any person voted), then each judge's, from the counted
     ``battles``; ``standings`` rates one set of options (``Arena.standings`` keeps them)."""
-    people = RatingOptions(n_rounds=n_rounds, seed=seed, source=VoteSource.HUMAN.value)
+    people = RatingOptions(n_rounds=n_rounds, seed=seed, source=VoteSource.HUMAN)
     people_battles = select_battles(battles, people)
     sources = []
     if people_battles:
         sources.append(RatedSource(PEOPLE, people, _ratings(standings(people)), None))
     for name, voters in judges:
         options = RatingOptions(
-            n_rounds=n_rounds, seed=seed, source=VoteSource.JUDGE.value, voters=voters
+            n_rounds=n_rounds, seed=seed, source=VoteSource.JUDGE, voters=voters
         )
         judged = select_battles(battles, options)
         if not judged:

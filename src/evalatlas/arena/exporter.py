@@ -9,10 +9,16 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from evalatlas.outcomes import ARENA_WINNER_OF, Outcome
 from evalatlas.store import DecidedBattle
 
-ARENA_WINNER_OF = {"A": "model_a", "B": "model_b", "TIE": "tie", "BOTH_BAD": "tie (bothbad)"}
-CSV_WINNER_OF = {"A": "left", "B": "right", "TIE": "tie", "BOTH_BAD": "both_bad"}
+# The "winner" column of the simple CSV layout.
+CSV_WINNER_OF: dict[Outcome, str] = {
+    Outcome.A: "left",
+    Outcome.B: "right",
+    Outcome.TIE: "tie",
+    Outcome.BOTH_BAD: "both_bad",
+}
 
 
 def battle_log_text(battles: Iterable[DecidedBattle], *, as_csv: bool) -> tuple[str, int]:

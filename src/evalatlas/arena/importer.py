@@ -29,17 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from evalatlas.arena.exporter import CSV_WINNER_OF
 from evalatlas.errors import DataError
-from evalatlas.store import ArenaRecords, BattleSource, NewBattle, VoteRequest, VoteSource
+from evalatlas.outcomes import OUTCOME_OF_ARENA_WINNER, BattleSource, Outcome, VoteSource
+from evalatlas.store import ArenaRecords, NewBattle, VoteRequest
 
-ARENA_WINNERS = {"model_a": "A", "model_b": "B", "tie": "TIE", "tie (bothbad)": "BOTH_BAD"}
-CSV_WINNERS = {
-    "left": "A",
-    "right": "B",
-    "tie": "TIE",
-    "both_bad": "BOTH_BAD",
-    "bothbad": "BOTH_BAD",
-}
+# The CSV layout's winners, and "bothbad" as some logs spell it.
+CSV_WINNERS: dict[str, Outcome] = {winner: outcome for outcome, winner in CSV_WINNER_OF.items()}
+CSV_WINNERS["bothbad"] = Outcome.BOTH_BAD
 CSV_COLUMNS = ("left", "right", "winner")
 _OTHER_SIDE = {"model_a": "model_b", "left": "right"}
 READ_SIZE = 1 << 20  # characters read at a time from a JSON array
@@ -104,7 +101,7 @@ class _Fields:
 
     model_a: str
     model_b: str
-    outcome: str
+    outcome: Outcome
     voter: str
     prompt: str = ""
     category: str | None = None
@@ -362,7 +359,7 @@ def _arena_fields(path: Path, line: int, row: Any) -> _Fields:
     model_a = _name(path, line, row, "model_a")
     model_b = _name(path, line, row, "model_b")
     winner = row.get("winner")
-    if winner not in ARENA_WINNERS:
+    if winner not in OUTCOME_OF_ARENA_WINNER:
         raise DataError(
             f"{path} line {line}: field 'winner' is {winner!r}; "
             "use model_a, model_b, tie or tie (bothbad)"
@@ -371,7 +368,7 @@ def _arena_fields(path: Path, line: int, row: Any) -> _Fields:
     return _Fields(
         model_a=model_a,
         model_b=model_b,
-        outcome=ARENA_WINNERS[winner],
+        outcome=OUTCOME_OF_ARENA_WINNER[winner],
         voter=str(row.get("judge") or f"import:{path.name}")[:128],
         prompt=str(row.get("prompt") or ""),
         category=_optional_text(path, line, row, "category", 128),

@@ -26,17 +26,16 @@ from evalatlas.arena.standings import RatingOptions, Standings, arena_standings
 from evalatlas.arena.style import answer_style
 from evalatlas.arena.writer import VoteWriter
 from evalatlas.errors import ArenaError
+from evalatlas.outcomes import BattleSource, Outcome, VoteSource
 from evalatlas.store import (
     ArenaRecords,
     Battle,
-    BattleSource,
     NewBattle,
     Store,
     Vote,
     VoteLimits,
     VoteRequest,
     VoteResult,
-    VoteSource,
 )
 
 Answerer = Callable[[str, str], str]
@@ -146,7 +145,7 @@ class Arena:
     def submit_vote(
         self,
         battle_id: str,
-        outcome: str,
+        outcome: Outcome,
         voter: str,
         source: VoteSource = VoteSource.HUMAN,
         client: str | None = None,
@@ -157,7 +156,7 @@ class Arena:
         request = VoteRequest(battle_id, outcome, _checked_voter(voter), source, client=client)
         return self._writer.submit(request, self.config.limits)
 
-    def vote(self, battle_id: str, outcome: str, voter: str) -> Vote:
+    def vote(self, battle_id: str, outcome: Outcome, voter: str) -> Vote:
         """Record a vote and wait for it; raises the error that refused it."""
         return vote_or_raise(self.submit_vote(battle_id, outcome, voter).result())
 

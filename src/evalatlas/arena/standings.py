@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from evalatlas.errors import ArenaError
+from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import (
     STYLE_FEATURES,
     BattleTable,
+    IntervalMethod,
     PairMatrices,
     RatingTable,
     pairwise_matrices,
@@ -38,8 +40,8 @@ class RatingOptions:
     style_control: bool = False
     category: str | None = None
     exclude_voters: frozenset[str] = field(default_factory=frozenset)
-    source: str | None = None
-    method: str = "bootstrap"
+    source: VoteSource | None = None
+    method: IntervalMethod = IntervalMethod.BOOTSTRAP
     voters: frozenset[str] | None = None
 
     def counts(self, battle: DecidedBattle) -> bool:
@@ -96,7 +98,7 @@ def arena_standings(records: ArenaRecords, options: RatingOptions) -> Standings:
         seed=options.seed,
         n_rounds=options.n_rounds,
         style_control=options.style_control,
-        method=options.method,  # type: ignore[arg-type]
+        method=options.method,
     )
     scores = np.array([ratings.rating(model).score for model in table.models])
     return Standings(ratings, pairwise_matrices(table, scores), len(battles), options)

@@ -46,7 +46,9 @@ from evalatlas.cli.display import make_console
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.errors import ConfigError, did_you_mean
-from evalatlas.store import ArenaRecords, VoteSource
+from evalatlas.outcomes import VoteSource
+from evalatlas.ratings import IntervalMethod
+from evalatlas.store import ArenaRecords
 
 app = typer.Typer(
     help="Arena battles and votes: import battle logs, rate the models, check the voters.",
@@ -219,8 +221,8 @@ def ratings_command(
             style_control=style_control,
             category=category,
             exclude_voters=frozenset(excluded),
-            source=None if source is None else source.value,
-            method="sandwich" if sandwich else "bootstrap",
+            source=source,
+            method=IntervalMethod.SANDWICH if sandwich else IntervalMethod.BOOTSTRAP,
         )
         if elo:
             _show_elo(_rate_elo(records, options), excluded, as_json, names)

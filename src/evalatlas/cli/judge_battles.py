@@ -8,10 +8,9 @@ from pathlib import Path
 from evalatlas.cli.options import open_store
 from evalatlas.errors import ConfigError
 from evalatlas.judge.audit import HumanVote
-from evalatlas.judge.battle_items import items_from_battles, read_battle_file
 from evalatlas.judge.items import PairwiseItem
-from evalatlas.ratings import Outcome
-from evalatlas.store import VoteSource
+from evalatlas.judge.run.battle_items import items_from_battles, read_battle_file
+from evalatlas.outcomes import VoteSource
 
 STORED = "store"
 
@@ -33,7 +32,7 @@ def battles_to_judge(
             "collect some, or give --battles FILE.jsonl"
         )
     humans = tuple(
-        HumanVote(battle.id, 1, battle.model_a, battle.model_b, Outcome(battle.vote.outcome))
+        HumanVote(battle.id, 1, battle.model_a, battle.model_b, battle.vote.outcome)
         for battle in battles
         if battle.vote is not None
         and battle.vote.source == VoteSource.HUMAN

@@ -42,28 +42,7 @@ from evalatlas.cli.judge_shared import (
 )
 from evalatlas.cli.options import WorkspaceOption
 from evalatlas.errors import ConfigError
-from evalatlas.judge import (
-    AuditOptions,
-    InconsistentPolicy,
-    JudgeConfig,
-    JudgedPair,
-    SingleJudge,
-    VerdictMode,
-    grade_summary,
-)
-from evalatlas.judge.answer_files import (
-    Question,
-)
-from evalatlas.judge.answering import (
-    MT_BENCH_DEFAULT_TEMPERATURE,
-    MT_BENCH_TEMPERATURES,
-    AnswerConfig,
-    AnswerSetting,
-    AnswerTemperatures,
-    answer_plan,
-    generate_answers,
-)
-from evalatlas.judge.arena_hard import baseline_items, load_arena_hard
+from evalatlas.judge import AuditOptions, InconsistentPolicy, JudgedPair, VerdictMode
 from evalatlas.judge.items import (
     GradedAnswer,
     SingleItem,
@@ -75,8 +54,22 @@ from evalatlas.judge.length_control import (
     baseline_preferences,
     length_controlled_win_rates,
 )
-from evalatlas.judge.mt_bench import load_mt_bench, single_items
-from evalatlas.judge.single import graded_answer_json
+from evalatlas.judge.run import JudgeConfig, SingleJudge, grade_summary
+from evalatlas.judge.run.answer_files import (
+    Question,
+)
+from evalatlas.judge.run.answering import (
+    MT_BENCH_DEFAULT_TEMPERATURE,
+    MT_BENCH_TEMPERATURES,
+    AnswerConfig,
+    AnswerSetting,
+    AnswerTemperatures,
+    answer_plan,
+    generate_answers,
+)
+from evalatlas.judge.run.arena_hard import baseline_items, load_arena_hard
+from evalatlas.judge.run.mt_bench import load_mt_bench, single_items
+from evalatlas.judge.run.single import graded_answer_json
 from evalatlas.judge.templates import SINGLE_TEMPLATES, TemplateKind, TemplateSet
 
 
@@ -89,13 +82,18 @@ def _answer_with(
 ) -> tuple[str, dict[str, tuple[str, ...]]]:
     """The model's reference and its answers to every turn of ``questions``."""
     with loaded(reference, loading) as model:
-        progress = shown.progress("answering", sum(len(q.turns) for q in questions))
-        try:
-            config = AnswerConfig(max_tokens=max_tokens)
-            answers = generate_answers(model, questions, config, progress.advance)
-        finally:
-            progress.finish()
+        answers = shown.tracked(
+            "answering",
+            _turn_count(questions),
+            lambda advance: generate_answers(
+                model, questions, AnswerConfig(max_tokens=max_tokens), advance
+            ),
+        )
         return model.info.reference, answers
+
+
+def _turn_count(questions: Sequence[Question]) -> int:
+    return sum(len(question.turns) for question in questions)
 
 
 def _data_source(
@@ -208,11 +206,11 @@ def _generate_mt_bench_answers(
     """The model's answers to every turn of ``questions``, at each question's temperature
     and seed."""
     with loaded(reference, loading) as model:
-        progress = shown.progress("answering", sum(len(q.turns) for q in questions))
-        try:
-            answers = generate_answers(model, questions, config, progress.advance)
-        finally:
-            progress.finish()
+        answers = shown.tracked(
+            "answering",
+            _turn_count(questions),
+            lambda advance: generate_answers(model, questions, config, advance),
+        )
         return _Answering(model.info.reference, answers, config, answer_plan(questions, config))
 
 
@@ -229,11 +227,11 @@ def _grade(
         description = "grading"
         if grader.choosing:
             description += ", then scoring the ten ratings"
-        progress = shown.progress(description, grader.planned_requests(items))
-        try:
-            return grader.grade(items, progress=progress.advance)
-        finally:
-            progress.finish()
+        return shown.tracked(
+            description,
+            grader.planned_requests(items),
+            lambda advance: grader.grade(items, progress=advance),
+        )
 
 
 _RATING_SOURCES = {

@@ -66,23 +66,23 @@ from evalatlas.judge import (
     AuditOptions,
     HumanVote,
     InconsistentPolicy,
-    JudgeConfig,
     JudgedPair,
     PairwiseItem,
     VerdictMode,
     judge_battle_table,
 )
-from evalatlas.judge.answer_files import (
+from evalatlas.judge.items import (
+    judged_pair_from_json,
+    judged_pair_to_json,
+)
+from evalatlas.judge.run import JudgeConfig
+from evalatlas.judge.run.answer_files import (
     read_answers,
     read_human_votes,
     read_jsonl,
     read_questions,
 )
-from evalatlas.judge.items import (
-    judged_pair_from_json,
-    judged_pair_to_json,
-)
-from evalatlas.judge.mt_bench import load_mt_bench, pairwise_items
+from evalatlas.judge.run.mt_bench import load_mt_bench, pairwise_items
 from evalatlas.judge.store_audit import AuditInput, audit_inputs, audit_prompts
 from evalatlas.judge.templates import TemplateKind
 from evalatlas.ratings import BattleTable

@@ -24,18 +24,17 @@ from evalatlas.judge import (
     BiasAudit,
     Estimate,
     InconsistentPolicy,
-    JudgeConfig,
     JudgedPair,
     PairOutcome,
     PairwiseItem,
-    PairwiseJudge,
     VerdictMode,
     audit_judge,
 )
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
+from evalatlas.judge.run import JudgeConfig, PairwiseJudge
 from evalatlas.judge.templates import PAIRWISE_TEMPLATES, TemplateSet
 from evalatlas.judge.verdicts import counted_outcome
-from evalatlas.ratings import Outcome
+from evalatlas.outcomes import Outcome
 from evalatlas.scoring.stats import mean_metric
 
 
@@ -52,11 +51,11 @@ def run_pairwise(
         description = "judging (both orders)"
         if judge.choosing:
             description += ", then scoring the five verdicts"
-        progress = shown.progress(description, judge.planned_requests(items))
-        try:
-            return judge.judge(items, progress=progress.advance)
-        finally:
-            progress.finish()
+        return shown.tracked(
+            description,
+            judge.planned_requests(items),
+            lambda advance: judge.judge(items, progress=advance),
+        )
 
 
 def _head_to_head(

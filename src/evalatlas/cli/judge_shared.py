@@ -5,11 +5,11 @@ judge votes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,14 +18,8 @@ from evalatlas.cli.display import make_console, number
 from evalatlas.cli.options import open_store
 from evalatlas.cli.progress import RichProgress
 from evalatlas.errors import ConfigError
-from evalatlas.judge import (
-    Estimate,
-    InconsistentPolicy,
-    JudgedPair,
-    VerdictMode,
-    judge_votes,
-)
-from evalatlas.judge.template_files import read_templates
+from evalatlas.judge import Estimate, InconsistentPolicy, JudgedPair, VerdictMode, judge_votes
+from evalatlas.judge.run.template_files import read_templates
 from evalatlas.judge.templates import (
     PAIRWISE_TEMPLATES,
     SINGLE_TEMPLATES,
@@ -33,7 +27,10 @@ from evalatlas.judge.templates import (
     TemplateSet,
 )
 from evalatlas.models import Model, load_model
+from evalatlas.models.facade import ProgressCallback
 from evalatlas.runner.cache import StoreResponseCache
+
+R = TypeVar("R")
 
 judge_app = typer.Typer(
     name="judge",
@@ -156,6 +153,14 @@ class Shown:
         progress = RichProgress(self.progress_console)
         progress.start(description, total)
         return progress
+
+    def tracked(self, description: str, total: int, work: Callable[[ProgressCallback], R]) -> R:
+        """``work(advance)`` under a progress bar of ``total`` steps, closed however it ends."""
+        progress = self.progress(description, total)
+        try:
+            return work(progress.advance)
+        finally:
+            progress.finish()
 
 
 def split_names(text: str | None, option: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Models as judges: pairwise verdicts and 1-10 grades, their biases, and win rates.
 
-    from evalatlas.judge import PairwiseJudge, audit_judge, judge_votes
+    from evalatlas.judge import audit_judge, judge_votes
+    from evalatlas.judge.run import PairwiseJudge
     from evalatlas.models import load_model
 
     judge = PairwiseJudge(load_model("bundled:smollm2-135m-instruct"))
@@ -11,16 +12,15 @@
         audit = audit_judge(stored.pairs)       # the same audit, from the store alone
 
 A judge is a ``Model`` plus a versioned template whose sha256 is its identity; its votes
-carry ``judge:<model>@<template>:<hash8>``. Answers are fenced before the judge reads them
-and the last verdict marker of the judge's output wins; output without one leaves the pair
-unscored. With ``JudgeConfig(verdict="choice")`` the verdict is instead the judge's most
-likely marker after its reasoning, scored by log-likelihood (``choice``), under a template
-(and voter) of its own. ``mt_bench`` and ``arena_hard`` load those benchmarks;
-``length_control`` gives win rates against a baseline with and without length control.
-"""
+carry ``judge:<model>@<template>:<hash8>``. The last verdict marker of the judge's output
+wins; output without one leaves the pair unscored. ``length_control`` gives win rates
+against a baseline with and without length control.
 
-import importlib
-from typing import TYPE_CHECKING
+This package is the read side: verdicts, stored judge votes, their audit and length
+control, which never load a model (the web pages use them). What calls models (the
+pairwise and grading judges, answering, the MT-Bench and Arena-Hard runs) is in
+``evalatlas.judge.run``.
+"""
 
 from evalatlas.judge.audit import (
     AuditOptions,
@@ -61,42 +61,15 @@ from evalatlas.judge.verdicts import (
 )
 from evalatlas.judge.votes import judge_battle_table, judge_votes
 
-if TYPE_CHECKING:
-    from evalatlas.judge.calls import JudgeConfig, judge_identity
-    from evalatlas.judge.choice import ChatText
-    from evalatlas.judge.pairwise import PairwiseJudge
-    from evalatlas.judge.single import SingleJudge, grade_summary
-
-# The names that call models are imported on first use, so that reading stored verdicts
-# and auditing them (the web pages do) never loads the model layer.
-_CALLING_MODELS = {
-    "JudgeConfig": "evalatlas.judge.calls",
-    "judge_identity": "evalatlas.judge.calls",
-    "ChatText": "evalatlas.judge.choice",
-    "PairwiseJudge": "evalatlas.judge.pairwise",
-    "SingleJudge": "evalatlas.judge.single",
-    "grade_summary": "evalatlas.judge.single",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _CALLING_MODELS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalatlas.judge' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
 __all__ = [
     "PAIRWISE_TEMPLATES",
     "SINGLE_TEMPLATES",
     "AuditOptions",
     "BiasAudit",
-    "ChatText",
     "Estimate",
     "GradedAnswer",
     "HumanVote",
     "InconsistentPolicy",
-    "JudgeConfig",
     "JudgeTemplate",
     "JudgedPair",
     "Judgment",
@@ -104,11 +77,9 @@ __all__ = [
     "PairEvidence",
     "PairOutcome",
     "PairwiseItem",
-    "PairwiseJudge",
     "Preference",
     "PreferenceTable",
     "SingleItem",
-    "SingleJudge",
     "StoredJudge",
     "TemplateKind",
     "TemplateRef",
@@ -120,9 +91,7 @@ __all__ = [
     "baseline_preferences",
     "choose_verdict",
     "cohen_kappa",
-    "grade_summary",
     "judge_battle_table",
-    "judge_identity",
     "judge_votes",
     "length_controlled_win_rates",
     "parse_rating",

@@ -42,7 +42,8 @@ from evalatlas.errors import ConfigError
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
 from evalatlas.judge.evidence import answer_length as answer_length  # its former home
 from evalatlas.judge.verdicts import InconsistentPolicy, PairOutcome, counted_outcome
-from evalatlas.ratings import BattleTable, Outcome
+from evalatlas.outcomes import Outcome
+from evalatlas.ratings import BattleTable
 from evalatlas.ratings.battles import OUTCOME_CODES
 from evalatlas.scoring.intervals import check_confidence, wilson_interval
 from evalatlas.scoring.stats import bootstrap_replicates, percentile_interval

@@ -35,7 +35,7 @@ from evalatlas.errors import ConfigError
 from evalatlas.judge.evidence import answer_length
 from evalatlas.judge.items import JudgedPair
 from evalatlas.judge.verdicts import InconsistentPolicy, counted_outcome
-from evalatlas.ratings import Outcome
+from evalatlas.outcomes import Outcome
 from evalatlas.scoring.intervals import check_confidence
 from evalatlas.scoring.stats import percentile_interval
 

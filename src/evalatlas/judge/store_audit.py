@@ -23,8 +23,9 @@ from evalatlas.judge.audit import AuditOptions, BiasAudit, HumanVote, audit_judg
 from evalatlas.judge.evidence import PairEvidence
 from evalatlas.judge.stored import StoredJudge, stored_judges
 from evalatlas.judge.verdicts import InconsistentPolicy
-from evalatlas.ratings import BattleTable, Outcome
-from evalatlas.store.arena import ArenaRecords, DecidedBattle, VoteSource
+from evalatlas.outcomes import VoteSource
+from evalatlas.ratings import BattleTable
+from evalatlas.store.arena import ArenaRecords, DecidedBattle
 
 MIN_STEM = 3  # shorter stems ("gp", "o") would join unrelated models into one family
 Prompts = Mapping[str, tuple[str, int | None]]  # battle id -> (prompt, turn)
@@ -139,7 +140,7 @@ def audit_stored_judges(
 def _people_table(people: Sequence[DecidedBattle]) -> BattleTable | None:
     if not people:
         return None
-    return BattleTable.from_records([(b.model_a, b.model_b, Outcome(b.outcome)) for b in people])
+    return BattleTable.from_records([(b.model_a, b.model_b, b.outcome) for b in people])
 
 
 def _people_votes(people: Sequence[DecidedBattle], prompts: Prompts) -> tuple[HumanVote, ...]:
@@ -147,8 +148,9 @@ def _people_votes(people: Sequence[DecidedBattle], prompts: Prompts) -> tuple[Hu
     for battle in people:
         if battle.battle_id in prompts:
             prompt, turn = prompts[battle.battle_id]
-            outcome = Outcome(battle.outcome)
-            votes.append(HumanVote(prompt, turn or 1, battle.model_a, battle.model_b, outcome))
+            votes.append(
+                HumanVote(prompt, turn or 1, battle.model_a, battle.model_b, battle.outcome)
+            )
     return tuple(votes)
 
 

@@ -27,13 +27,14 @@ from evalatlas.judge.evidence import PairEvidence, evidence_of
 from evalatlas.judge.items import JudgedPair, Judgment, choice_logprobs_from, choice_logprobs_json
 from evalatlas.judge.templates import CHOICE_SUFFIX
 from evalatlas.judge.verdicts import (
-    PairOutcome,
+    InconsistentPolicy,
     Verdict,
     VerdictMode,
     choose_verdict,
+    counted_outcome,
 )
-from evalatlas.ratings import Outcome
-from evalatlas.store.arena import DecidedBattle, VoteSource
+from evalatlas.outcomes import VoteSource
+from evalatlas.store.arena import DecidedBattle
 
 DETAILS_FORMAT = "judge-pair/1"
 
@@ -154,7 +155,8 @@ def stored_evidence(battle: DecidedBattle) -> PairEvidence:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"{where}: unreadable details ({type(error).__name__}: {error})") from None
-    if _vote_of(evidence.outcome) != battle.outcome:
+    # A stored pair was counted with inconsistent pairs as ties (unscored ones are not stored).
+    if counted_outcome(evidence.outcome, InconsistentPolicy.TIE) != battle.outcome:
         raise DataError(
             f"{where}: the vote is {battle.outcome} but its details give {evidence.outcome}"
         )
@@ -169,13 +171,3 @@ def _order_from(order: dict[str, Any], mode: VerdictMode) -> tuple[Verdict | Non
     ):
         raise ValueError(f"choice verdict {verdict} is not the most likely of its scores")
     return verdict, bool(order["hit_token_limit"])
-
-
-def _vote_of(outcome: PairOutcome) -> str | None:
-    """The vote a stored pair cast: its winner, TIE for a tie or an inconsistent pair
-    (only stored when counted as a tie); None for an unscored pair (never stored)."""
-    if outcome is PairOutcome.UNSCORED:
-        return None
-    if outcome is PairOutcome.INCONSISTENT:
-        return Outcome.TIE.value
-    return Outcome(outcome.value).value

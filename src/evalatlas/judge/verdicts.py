@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from evalatlas.ratings import Outcome
+from evalatlas.outcomes import Outcome
 
 
 class Verdict(StrEnum):

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from evalatlas.judge.items import JudgedPair
 from evalatlas.judge.stored import vote_details
 from evalatlas.judge.verdicts import InconsistentPolicy, counted_outcome
-from evalatlas.ratings import BattleTable, Outcome
+from evalatlas.outcomes import BattleSource, Outcome, VoteSource
+from evalatlas.ratings import BattleTable
 from evalatlas.ratings.style_counts import style_counts
-from evalatlas.store.arena import BattleSource, NewBattle, VoteRequest, VoteSource
+from evalatlas.store.arena import NewBattle, VoteRequest
 
 
 def judge_battle_id(pair: JudgedPair) -> str:
@@ -70,7 +71,7 @@ def judge_votes(
         )
         battles.append(battle)
         votes.append(
-            VoteRequest(battle.id, outcome.value, pair.judge, VoteSource.JUDGE, vote_details(pair))
+            VoteRequest(battle.id, outcome, pair.judge, VoteSource.JUDGE, vote_details(pair))
         )
     return battles, votes
 

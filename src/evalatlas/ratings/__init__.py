@@ -21,12 +21,12 @@
 Pure computation over numpy arrays: nothing here reads or writes files or the store.
 """
 
+from evalatlas.outcomes import Outcome  # a rating's input, named here for callers too
 from evalatlas.ratings.agreement import RankAgreement, rank_agreement
 from evalatlas.ratings.battles import (
     STYLE_FEATURES,
     BattleTable,
     Matchups,
-    Outcome,
     battles_from_arrays,
 )
 from evalatlas.ratings.bradley_terry import (

@@ -13,22 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from evalatlas.errors import ConfigError, did_you_mean
-
-
-class Outcome(StrEnum):
-    """Who won one battle: model a, model b, a tie, or both answers bad."""
-
-    A = "A"
-    B = "B"
-    TIE = "TIE"
-    BOTH_BAD = "BOTH_BAD"
-
+from evalatlas.outcomes import Outcome
 
 # Position of each outcome in `BattleTable.outcome` codes, and the share of a win it gives a.
 OUTCOME_CODES: tuple[Outcome, ...] = tuple(Outcome)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, get_args
+from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,8 +41,15 @@ from evalatlas.ratings.sandwich import normal_draws, sandwich_covariance
 from evalatlas.ratings.style import StyleCoefficient
 from evalatlas.ratings.table import RatingTable, build_rating_table, check_confidence
 
-IntervalMethod = Literal["bootstrap", "sandwich"]
-INTERVAL_METHODS: tuple[str, ...] = get_args(IntervalMethod)
+
+class IntervalMethod(StrEnum):
+    """What gives a rating's interval: bootstrap refits, or the sandwich covariance."""
+
+    BOOTSTRAP = "bootstrap"
+    SANDWICH = "sandwich"
+
+
+INTERVAL_METHODS: tuple[str, ...] = tuple(method.value for method in IntervalMethod)
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,7 @@ def rate_battles(
     n_rounds: int = 100,
     confidence: float = 0.95,
     config: BradleyTerryConfig | None = None,
-    method: IntervalMethod = "bootstrap",
+    method: IntervalMethod = IntervalMethod.BOOTSTRAP,
     style_control: bool = False,
 ) -> RatingTable:
     """Bradley-Terry ratings with intervals, ranks and tiers (see the module docstring)."""
@@ -198,7 +205,7 @@ def rate_battles(
         battles.battles_per_model(),
         confidence,
         intervals=intervals,
-        method=method,
+        method=str(method),
         warnings=() if warning is None else (warning,),
         style_coefficients=style,
     )

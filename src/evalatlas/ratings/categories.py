@@ -10,6 +10,7 @@ scale: it is skipped and named in the overall table's warnings rather than raisi
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -21,17 +22,24 @@ from evalatlas.ratings.table import RatingTable
 OVERALL = "all"
 
 
+class RatingSettings(TypedDict, total=False):
+    """The keyword arguments of `rate_battles` besides the seed (defaults: its own)."""
+
+    n_rounds: int
+    confidence: float
+    config: BradleyTerryConfig | None
+    method: IntervalMethod
+    style_control: bool
+
+
 def rate_by_category(
     battles: BattleTable,
     *,
     seed: int | np.random.Generator,
-    n_rounds: int = 100,
-    confidence: float = 0.95,
-    config: BradleyTerryConfig | None = None,
-    method: IntervalMethod = "bootstrap",
-    style_control: bool = False,
+    **settings: Unpack[RatingSettings],
 ) -> dict[str, RatingTable]:
-    """Overall ratings under "all", then one table per category in name order.
+    """Overall ratings under "all", then one table per category in name order; `settings`
+    are `rate_battles`'s, for every table.
 
     Every table is rated with the same `seed`, so with an int seed each equals the table
     `rate_battles` gives for the same battles.
@@ -42,18 +50,10 @@ def rate_by_category(
             f"ratings: a category is named {OVERALL!r}, the key of the overall ratings; "
             "rename that category"
         )
-    config = config or BradleyTerryConfig()
+    config = settings["config"] = settings.get("config") or BradleyTerryConfig()
 
     def rate(table: BattleTable) -> RatingTable:
-        return rate_battles(
-            table,
-            seed=seed,
-            n_rounds=n_rounds,
-            confidence=confidence,
-            config=config,
-            method=method,
-            style_control=style_control,
-        )
+        return rate_battles(table, seed=seed, **settings)
 
     overall = rate(battles)
     tables: dict[str, RatingTable] = {}

@@ -14,18 +14,17 @@ moderation: flags, card overrides and their append-only log (``store.moderation(
 arena battles and votes (``store.arena()``).
 """
 
+from evalatlas.outcomes import BattleSource, VoteSource  # the store's public names too
 from evalatlas.store.arena import (
     ArenaCounts,
     ArenaRecords,
     Battle,
-    BattleSource,
     DecidedBattle,
     NewBattle,
     Vote,
     VoteLimits,
     VoteRequest,
     VoteResult,
-    VoteSource,
 )
 from evalatlas.store.board import LatestRun, ResultsState, StoredMetric, StoredModel
 from evalatlas.store.moderation import (

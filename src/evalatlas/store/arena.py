@@ -17,36 +17,25 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, insert, select
 
 from evalatlas.errors import ArenaError, BattleDecided, UnknownBattle
+from evalatlas.outcomes import BattleSource, Outcome, VoteSource
 from evalatlas.store.schema import arena_battles, arena_votes
 from evalatlas.store.sections import StoreSection
 from evalatlas.store.vote_limits import RecentVotes
 from evalatlas.store.vote_limits import VoteLimits as VoteLimits  # first defined here
 
-OUTCOMES = ("A", "B", "TIE", "BOTH_BAD")
+# Stored values to members: a dict lookup, since reading votes runs once per stored vote.
+_OUTCOME_OF: dict[str, Outcome] = {outcome.value: outcome for outcome in Outcome}
+_SOURCE_OF: dict[str, VoteSource] = {source.value: source for source in VoteSource}
 INSERT_CHUNK = 2_000
 INSERT_CACHE_KIB = 131_072  # SQLite page cache while battles are inserted (128 MiB at most)
 # Ids per IN (...) list: well under SQLite's limit on bound parameters.
 ID_CHUNK = 500
-
-
-class BattleSource(StrEnum):
-    """Where a battle came from: the arena page, an imported battle log, or a judge run."""
-
-    ARENA = "arena"
-    IMPORT = "import"
-    JUDGE = "judge"
-
-
-class VoteSource(StrEnum):
-    HUMAN = "human"
-    JUDGE = "judge"
 
 
 class NewBattle(BaseModel):
@@ -88,7 +77,7 @@ class Vote(BaseModel):
 
     id: int
     battle_id: str
-    outcome: str
+    outcome: Outcome
     voter: str
     source: VoteSource
     created_at: datetime
@@ -105,7 +94,7 @@ class VoteRequest:
     """One vote to record."""
 
     battle_id: str
-    outcome: str
+    outcome: Outcome
     voter: str
     source: VoteSource = VoteSource.HUMAN
     details: dict[str, Any] | None = None  # how the vote was reached (judge votes)
@@ -131,9 +120,9 @@ class DecidedBattle:
     battle_id: str
     model_a: str
     model_b: str
-    outcome: str
+    outcome: Outcome
     voter: str
-    source: str
+    source: VoteSource
     category: str | None
     style_a: dict[str, float] | None
     style_b: dict[str, float] | None
@@ -259,9 +248,11 @@ class ArenaRecords(StoreSection):
             query = query.where(arena_votes.c.excluded_reason.is_(None))
         with self._read() as conn:
             rows = conn.execute(query).all()
-        for row in rows:
-            # The fields in the order selected (a plain tuple: this runs once per vote).
-            yield DecidedBattle(*tuple(row))
+        for battle_id, model_a, model_b, outcome, voter, source, *rest in rows:
+            # The fields in the order selected (plain values: this runs once per vote).
+            yield DecidedBattle(
+                battle_id, model_a, model_b, _OUTCOME_OF[outcome], voter, _SOURCE_OF[source], *rest
+            )
 
     def categories(self) -> list[str]:
         """Categories of voted battles, sorted."""
@@ -314,8 +305,9 @@ class _VoteBatch:
 
     def decide(self, request: VoteRequest) -> VoteResult:
         """The result of one request; accepted votes are queued for ``insert``."""
-        if request.outcome not in OUTCOMES:
-            message = f"arena: outcome {request.outcome!r} is not one of {', '.join(OUTCOMES)}"
+        # A library caller may pass any string: the dataclass does not check its fields.
+        if request.outcome not in _OUTCOME_OF:
+            message = f"arena: outcome {request.outcome!r} is not one of {', '.join(Outcome)}"
             return VoteResult(None, ArenaError(message))
         facts = self._battles.get(request.battle_id)
         if facts is None:
@@ -455,7 +447,7 @@ def _battle_row(battle: NewBattle, now: datetime) -> dict[str, Any]:
 def _vote_row(request: VoteRequest, now: datetime, leak: str | None) -> dict[str, Any]:
     return {
         "battle_id": request.battle_id,
-        "outcome": request.outcome,
+        "outcome": str(request.outcome),
         "voter": request.voter,
         "source": request.source.value,
         "created_at": now,

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evalatlas.arena import RatingOptions, Standings, VoterReport
+from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import Rating, RatingTable
 from evalatlas.store import ArenaCounts
 from evalatlas.web.arena_charts import HeatChart, RatingInput, rating_chart, win_heatmap
@@ -24,7 +25,7 @@ from evalatlas.web.voter import voter_label
 
 DEFAULT_ROUNDS = 200
 MAX_MATRIX_MODELS = 40
-VOTE_SOURCES = ("human", "judge")
+VOTE_SOURCES: tuple[str, ...] = tuple(source.value for source in VoteSource)
 MAX_ROUNDS = 2000
 RATINGS_PATH = "/arena/ratings"
 RATING_PARAMETERS = {
@@ -51,7 +52,7 @@ class RatingQuery:
     category: str | None
     bootstrap: int
     exclude_flagged_voters: bool
-    source: str | None = None
+    source: VoteSource | None = None
 
     def url(self, path: str = RATINGS_PATH) -> str:
         parts = []
@@ -74,8 +75,12 @@ def read_rating_query(reader: ParamReader, categories: list[str]) -> RatingQuery
         category=reader.choice("category", categories, None),
         bootstrap=reader.integer("bootstrap", DEFAULT_ROUNDS, 0, MAX_ROUNDS),
         exclude_flagged_voters=reader.choice("exclude_flagged_voters", ("0", "1"), "0") == "1",
-        source=reader.choice("source", VOTE_SOURCES, None),
+        source=_vote_source(reader.choice("source", VOTE_SOURCES, None)),
     )
+
+
+def _vote_source(value: str | None) -> VoteSource | None:
+    return None if value is None else VoteSource(value)
 
 
 def rating_options(query: RatingQuery, snapshot: ArenaSnapshot) -> RatingOptions:

@@ -8,22 +8,22 @@ name an answer let slip). Once voted, both reveal who wrote A and who wrote B.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from evalatlas.arena import Arena, PromptItem
 from evalatlas.arena.service import MAX_PROMPT_CHARS
+from evalatlas.outcomes import Outcome
 from evalatlas.store import ArenaCounts, Battle, Vote
 from evalatlas.web.errors import InvalidParameter
 
-Outcome = Literal["A", "B", "TIE", "BOTH_BAD"]
-OUTCOME_LABELS: dict[str, str] = {
-    "A": "A is better",
-    "B": "B is better",
-    "TIE": "Tie",
-    "BOTH_BAD": "Both are bad",
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.A: "A is better",
+    Outcome.B: "B is better",
+    Outcome.TIE: "Tie",
+    Outcome.BOTH_BAD: "Both are bad",
 }
 MAX_CATEGORY_CHARS = 128
 BATTLE_FIELDS = ("prompt", "category")
@@ -45,7 +45,12 @@ class VoteBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Outcome
+    # The schema written out in place: a reference to a shared definition would not resolve
+    # inside the request body that ``body_schema`` embeds in the OpenAPI document.
+    outcome: Annotated[
+        Outcome,
+        WithJsonSchema({"enum": list(OUTCOME_LABELS), "title": "Outcome", "type": "string"}),
+    ]
 
 
 def battle_url(battle_id: str) -> str:
@@ -119,7 +124,7 @@ def reveal(battle: Battle) -> Reveal | None:
     if battle.vote is None:
         return None
     outcome = battle.vote.outcome
-    winner = {"A": battle.model_a, "B": battle.model_b}.get(outcome)
+    winner = {Outcome.A: battle.model_a, Outcome.B: battle.model_b}.get(outcome)
     return Reveal(
         battle.model_a,
         battle.model_b,

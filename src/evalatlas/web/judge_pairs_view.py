@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from evalatlas.judge.evidence import PairEvidence
 from evalatlas.judge.store_audit import StoredAudit, people_on_judged_pairs
 from evalatlas.judge.verdicts import PairOutcome, Verdict
+from evalatlas.outcomes import Outcome
 from evalatlas.store import ArenaRecords
 from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_state import ArenaSnapshot
@@ -56,13 +57,13 @@ def in_model_terms(verdict: Verdict | None, a_first: bool) -> str | None:
     return (verdict if a_first else verdict.swapped()).value
 
 
-def people_votes(snapshot: ArenaSnapshot, records: ArenaRecords) -> dict[PeopleKey, str]:
+def people_votes(snapshot: ArenaSnapshot, records: ArenaRecords) -> dict[PeopleKey, Outcome]:
     """People's votes by (prompt, turn, model A, model B) in that order (kept per state)."""
 
-    def compute() -> dict[PeopleKey, str]:
+    def compute() -> dict[PeopleKey, Outcome]:
         people = people_on_judged_pairs(snapshot.counted)
         prompts = records.battle_prompts([b.battle_id for b in people])
-        votes: dict[PeopleKey, str] = {}
+        votes: dict[PeopleKey, Outcome] = {}
         for battle in people:
             prompt, turn = prompts[battle.battle_id]
             votes[(prompt, turn or 1, battle.model_a, battle.model_b)] = battle.outcome
@@ -72,21 +73,23 @@ def people_votes(snapshot: ArenaSnapshot, records: ArenaRecords) -> dict[PeopleK
 
 
 def _people_vote(
-    votes: dict[PeopleKey, str], prompt: str, turn: int, pair: PairEvidence
-) -> str | None:
+    votes: dict[PeopleKey, Outcome], prompt: str, turn: int, pair: PairEvidence
+) -> Outcome | None:
     """People's vote on this prompt and pair, in this pair's model order."""
     direct = votes.get((prompt, turn, pair.model_a, pair.model_b))
     if direct is not None:
         return direct
     mirrored = votes.get((prompt, turn, pair.model_b, pair.model_a))
-    return {"A": "B", "B": "A"}.get(mirrored, mirrored) if mirrored is not None else None
+    if mirrored is None:
+        return None
+    return {Outcome.A: Outcome.B, Outcome.B: Outcome.A}.get(mirrored, mirrored)
 
 
 def pairs_page(
     report: StoredAudit,
     query: PairsQuery,
     records: ArenaRecords,
-    people: dict[PeopleKey, str],
+    people: dict[PeopleKey, Outcome],
     names: ShownNames | None = None,
 ) -> dict[str, Any]:
     """The query's page of the judge's pairs, as JSON-ready rows; ``name_a``/``name_b``

@@ -22,8 +22,9 @@ from evalatlas.arena.by_source import (
 )
 from evalatlas.judge.audit import Estimate
 from evalatlas.judge.store_audit import StoredAudit, audit_prompts, audit_stored_judges
+from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import RankAgreement
-from evalatlas.store import ArenaRecords, VoteSource
+from evalatlas.store import ArenaRecords
 from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_ratings_view import counts_json, rating_json
 from evalatlas.web.arena_state import ArenaSnapshot

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from evalatlas.arena import PromptItem, vote_or_raise
 from evalatlas.errors import ArenaError, ModelError, RetryLater
+from evalatlas.outcomes import Outcome
 from evalatlas.store import Battle
 from evalatlas.web.arena_view import (
     BATTLE_FIELDS,
@@ -173,7 +174,7 @@ async def vote_form(request: Request, battle_id: BattleId) -> Response:
         raise InvalidParameter("outcome", "choose one of " + ", ".join(OUTCOME_LABELS))
     state = web_state(request)
     who = state.voters.of(request, issue=True)
-    future = state.arena.submit_vote(battle_id, outcome, who.voter, client=who.client)
+    future = state.arena.submit_vote(battle_id, Outcome(outcome), who.voter, client=who.client)
     try:
         vote_or_raise(await asyncio.wrap_future(future))
     except RetryLater as refused:

@@ -16,13 +16,14 @@ temperatures (``answering.AnswerTemperatures.MT_BENCH``), each question with its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalatlas.errors import ConfigError, DataError, did_you_mean
-from evalatlas.judge.answer_files import Question, read_answers, read_questions
+from evalatlas.errors import ConfigError, DataError
 from evalatlas.judge.items import PairwiseItem, SingleItem
+from evalatlas.judge.run.answer_files import Question, read_answers, read_questions
+from evalatlas.judge.run.bench_data import Answers, BenchData, read_model_answers
 
 NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
 REFERENCE_MODEL = "gpt-4"
@@ -32,33 +33,18 @@ _REFERENCE_FILES = (
     f"mt_bench__reference_answer__{REFERENCE_MODEL}.jsonl",
 )
 
-Answers = dict[str, tuple[str, ...]]  # question id -> one answer per turn
-
 
 @dataclass(frozen=True)
-class MtBench:
+class MtBench(BenchData):
     """Questions, reference answers (for the categories that use them) and the stored
     answers of every model in ``model_answer/``."""
+
+    BENCH_NAME = "MT-Bench"
 
     directory: Path
     questions: tuple[Question, ...]
     references: Answers = field(default_factory=dict)
     answers: dict[str, Answers] = field(default_factory=dict)
-
-    def first(self, limit: int | None) -> tuple[Question, ...]:
-        """The first ``limit`` questions (all when None)."""
-        if limit is not None and limit < 1:
-            raise ConfigError(f"--limit must be at least 1, got {limit}")
-        return self.questions if limit is None else self.questions[:limit]
-
-    def answers_of(self, model: str) -> Answers:
-        if model not in self.answers:
-            known = sorted(self.answers)
-            raise ConfigError(
-                f"MT-Bench: no answers of {model!r} in {self.directory / 'model_answer'}."
-                f"{did_you_mean(model, known)} Known: {', '.join(known) or 'none'}"
-            )
-        return self.answers[model]
 
     def references_for(self, question: Question) -> tuple[str, ...]:
         """GPT-4's reference answers when the question's category is judged against them."""
@@ -79,12 +65,7 @@ def load_mt_bench(directory: Path, models: Sequence[str] | None = None) -> MtBen
     reference_file = _optional_file(directory, _REFERENCE_FILES)
     if reference_file is not None:
         references = read_answers(reference_file, REFERENCE_MODEL).answers
-    answers: dict[str, Answers] = {}
-    answer_dir = directory / "model_answer"
-    if answer_dir.is_dir():
-        for path in sorted(answer_dir.glob("*.jsonl")):
-            if models is None or path.stem in models:
-                answers[path.stem] = read_answers(path, path.stem).answers
+    answers = read_model_answers(directory, models)
     return MtBench(directory, tuple(questions), references, answers)
 
 
@@ -108,6 +89,17 @@ def _check_answered(model: str, answers: Answers, question: Question) -> tuple[s
     return given
 
 
+def _judged_turns(
+    bench: MtBench, question: Question, turns: Sequence[int]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """The asked turns the question has, each with its reference answers up to that turn
+    (none when the references do not reach it)."""
+    references = bench.references_for(question)
+    for turn in turns:
+        if turn <= len(question.turns):
+            yield turn, references[:turn] if len(references) >= turn else ()
+
+
 def pairwise_items(
     bench: MtBench,
     models: tuple[tuple[str, Answers], tuple[str, Answers]],
@@ -121,10 +113,7 @@ def pairwise_items(
     for question in bench.first(limit):
         given_a = _check_answered(name_a, answers_a, question)
         given_b = _check_answered(name_b, answers_b, question)
-        references = bench.references_for(question)
-        for turn in turns:
-            if turn > len(question.turns):
-                continue
+        for turn, references in _judged_turns(bench, question, turns):
             items.append(
                 PairwiseItem(
                     pair_id=f"mt_bench:{question.question_id}:turn{turn}:{name_a}|{name_b}",
@@ -133,7 +122,7 @@ def pairwise_items(
                     questions=question.turns[:turn],
                     answers_a=given_a[:turn],
                     answers_b=given_b[:turn],
-                    references=references[:turn] if len(references) >= turn else (),
+                    references=references,
                     category=question.category,
                     question_id=question.question_id,
                 )
@@ -153,17 +142,14 @@ def single_items(
     items = []
     for question in bench.first(limit):
         given = _check_answered(model, answers, question)
-        references = bench.references_for(question)
-        for turn in turns:
-            if turn > len(question.turns):
-                continue
+        for turn, references in _judged_turns(bench, question, turns):
             items.append(
                 SingleItem(
                     item_id=f"mt_bench:{question.question_id}:turn{turn}:{model}",
                     model=model,
                     questions=question.turns[:turn],
                     answers=given[:turn],
-                    references=references[:turn] if len(references) >= turn else (),
+                    references=references,
                     category=question.category,
                     question_id=question.question_id,
                 )

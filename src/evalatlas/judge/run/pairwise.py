@@ -22,75 +22,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalatlas.errors import ConfigError
-from evalatlas.judge.calls import (
-    JudgeConfig,
+from evalatlas.judge.items import JudgedPair, Judgment, PairwiseItem
+from evalatlas.judge.run.calls import (
     check_unique_ids,
     generate_all,
-    judge_identity,
     judge_request,
 )
-from evalatlas.judge.choice import (
+from evalatlas.judge.run.choice import (
     CONTINUATIONS,
-    ChatText,
     ChoiceScore,
-    check_choice_support,
     choice_context,
     score_choices,
 )
-from evalatlas.judge.fencing import fence, fenced_transcript
-from evalatlas.judge.items import JudgedPair, Judgment, PairwiseItem
+from evalatlas.judge.run.fencing import fence, fenced_transcript
+from evalatlas.judge.run.judge_base import JudgeBase
 from evalatlas.judge.templates import (
     CHOICE_CUE,
     PAIRWISE_TEMPLATES,
-    JudgeTemplate,
     TemplateKind,
-    TemplateSet,
 )
 from evalatlas.judge.verdicts import VerdictMode, choose_verdict, parse_verdict
-from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
-from evalatlas.requests import GenerateRequest, Generation, RequestKind
+from evalatlas.requests import GenerateRequest, Generation
 
 
-class PairwiseJudge:
-    def __init__(
-        self,
-        model: Model,
-        templates: TemplateSet = PAIRWISE_TEMPLATES,
-        config: JudgeConfig | None = None,
-        chat_text: ChatText | None = None,
-    ) -> None:
-        for template in templates.all():
-            if template.kind is not TemplateKind.PAIRWISE:
-                raise ConfigError(f"judge template {template.name!r} is not a pairwise template")
-        self.config = config or JudgeConfig()
-        model.check_kinds([RequestKind.GENERATE])
-        if self.choosing:
-            chat_text = chat_text or model.chat_renderer()
-            check_choice_support(model, chat_text)
-            templates = templates.as_choice()
-        self.model = model
-        self.templates = templates
-        self.chat_text = chat_text
+class PairwiseJudge(JudgeBase):
+    """Decides which of two answers is better, judging each item in both orders."""
 
-    @property
-    def choosing(self) -> bool:
-        """True when verdicts are the judge's choice among the markers, not its text."""
-        return self.config.verdict is VerdictMode.CHOICE
+    KIND = TemplateKind.PAIRWISE
+    KIND_NAME = "pairwise"
+    DEFAULT_TEMPLATES = PAIRWISE_TEMPLATES
 
     def planned_requests(self, items: Sequence[PairwiseItem]) -> int:
         """Requests ``judge(items)`` sends: two generations per item, and in choice mode
         five scorings per generation (what a progress bar counts)."""
         per_item = 2 + (2 * len(CONTINUATIONS) if self.choosing else 0)
         return per_item * len(items)
-
-    def template_for(self, item: PairwiseItem) -> JudgeTemplate:
-        return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))
-
-    def identity(self, item: PairwiseItem) -> str:
-        """The voter name this judge gives the item's verdict."""
-        return judge_identity(self.model, self.template_for(item))
 
     def judge(
         self, items: Sequence[PairwiseItem], progress: ProgressCallback | None = None
@@ -124,9 +91,7 @@ class PairwiseJudge:
         progress: ProgressCallback | None,
     ) -> list[Judgment]:
         """Choice judgments of every generation (forward ones, then backward ones)."""
-        chat_text = self.chat_text
-        if chat_text is None:  # refused in __init__; kept for the type checker
-            raise ConfigError("choice verdicts need the judge's chat as text")
+        chat_text = self.chat_as_text("verdicts")
         cues = [self.template_for(item).verdict_cue or CHOICE_CUE for item in items] * 2
         contexts = [
             (request.sample_id, choice_context(request, generation.text, cue, chat_text))

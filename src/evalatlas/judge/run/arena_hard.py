@@ -16,35 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalatlas.errors import ConfigError, DataError, did_you_mean
-from evalatlas.judge.answer_files import Question, read_answers, read_questions
+from evalatlas.errors import ConfigError, DataError
 from evalatlas.judge.items import PairwiseItem
+from evalatlas.judge.run.answer_files import Question, read_questions
+from evalatlas.judge.run.bench_data import Answers, BenchData, read_model_answers
 
 BASELINE = "gpt-4-0314"
 
-Answers = dict[str, tuple[str, ...]]
-
 
 @dataclass(frozen=True)
-class ArenaHard:
+class ArenaHard(BenchData):
+    BENCH_NAME = "Arena-Hard"
+
     directory: Path
     questions: tuple[Question, ...]
     answers: dict[str, Answers] = field(default_factory=dict)
     baseline: str = BASELINE
-
-    def first(self, limit: int | None) -> tuple[Question, ...]:
-        if limit is not None and limit < 1:
-            raise ConfigError(f"--limit must be at least 1, got {limit}")
-        return self.questions if limit is None else self.questions[:limit]
-
-    def answers_of(self, model: str) -> Answers:
-        if model not in self.answers:
-            known = sorted(self.answers)
-            raise ConfigError(
-                f"Arena-Hard: no answers of {model!r} in {self.directory / 'model_answer'}."
-                f"{did_you_mean(model, known)} Known: {', '.join(known) or 'none'}"
-            )
-        return self.answers[model]
 
 
 def load_arena_hard(directory: Path, baseline: str = BASELINE) -> ArenaHard:
@@ -55,10 +42,7 @@ def load_arena_hard(directory: Path, baseline: str = BASELINE) -> ArenaHard:
             f"Arena-Hard data not found at {directory}: pass --data-dir with arena-hard-auto's "
             "data/arena-hard-v0.1 folder (question.jsonl, model_answer/)"
         )
-    answers = {
-        path.stem: read_answers(path, path.stem).answers
-        for path in sorted((directory / "model_answer").glob("*.jsonl"))
-    }
+    answers = read_model_answers(directory)
     bench = ArenaHard(directory, tuple(read_questions(questions_file)), answers, baseline)
     bench.answers_of(baseline)
     return bench

@@ -28,37 +28,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalatlas.errors import ConfigError
-from evalatlas.judge.calls import (
-    JudgeConfig,
+from evalatlas.judge.items import GradedAnswer, SingleItem
+from evalatlas.judge.run.calls import (
     check_unique_ids,
     generate_all,
-    judge_identity,
     judge_request,
 )
-from evalatlas.judge.choice import (
+from evalatlas.judge.run.choice import (
     RATING_CONTINUATIONS,
-    ChatText,
     ChoiceScore,
-    check_choice_support,
     choice_context,
     choose_rating,
     reasoning_before_verdict,
     score_choices,
 )
-from evalatlas.judge.fencing import fence, fenced_transcript
-from evalatlas.judge.items import GradedAnswer, SingleItem
+from evalatlas.judge.run.fencing import fence, fenced_transcript
+from evalatlas.judge.run.judge_base import JudgeBase
 from evalatlas.judge.templates import (
     RATING_CUE,
     SINGLE_TEMPLATES,
-    JudgeTemplate,
     TemplateKind,
-    TemplateSet,
 )
 from evalatlas.judge.verdicts import VerdictMode, parse_rating
-from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
-from evalatlas.requests import GenerateRequest, Generation, RequestKind
+from evalatlas.requests import GenerateRequest, Generation
 from evalatlas.scoring import MetricValue
 from evalatlas.scoring.stats import mean_metric
 
@@ -67,43 +60,17 @@ from evalatlas.scoring.stats import mean_metric
 _RATING_LABEL = re.compile(r"[\s*#]*rating[\s*]*:?[\s*]*$", re.IGNORECASE)
 
 
-class SingleJudge:
-    def __init__(
-        self,
-        model: Model,
-        templates: TemplateSet = SINGLE_TEMPLATES,
-        config: JudgeConfig | None = None,
-        chat_text: ChatText | None = None,
-    ) -> None:
-        for template in templates.all():
-            if template.kind is not TemplateKind.SINGLE:
-                raise ConfigError(f"judge template {template.name!r} is not a grading template")
-        self.config = config or JudgeConfig()
-        model.check_kinds([RequestKind.GENERATE])
-        if self.choosing:
-            chat_text = chat_text or model.chat_renderer()
-            check_choice_support(model, chat_text)
-            templates = templates.as_choice()
-        self.model = model
-        self.templates = templates
-        self.chat_text = chat_text
+class SingleJudge(JudgeBase):
+    """Rates one answer from 1 to 10."""
 
-    @property
-    def choosing(self) -> bool:
-        """True when ratings are the judge's choice among the ten, not its text."""
-        return self.config.verdict is VerdictMode.CHOICE
+    KIND = TemplateKind.SINGLE
+    KIND_NAME = "grading"
+    DEFAULT_TEMPLATES = SINGLE_TEMPLATES
 
     def planned_requests(self, items: Sequence[SingleItem]) -> int:
         """Requests ``grade(items)`` sends: one generation per item, and in choice mode ten
         scorings per item (what a progress bar counts)."""
         return (1 + (len(RATING_CONTINUATIONS) if self.choosing else 0)) * len(items)
-
-    def template_for(self, item: SingleItem) -> JudgeTemplate:
-        return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))
-
-    def identity(self, item: SingleItem) -> str:
-        """The judge name its grade of the item carries (the mode is part of it)."""
-        return judge_identity(self.model, self.template_for(item))
 
     def grade(
         self, items: Sequence[SingleItem], progress: ProgressCallback | None = None
@@ -137,9 +104,7 @@ class SingleJudge:
         progress: ProgressCallback | None,
     ) -> list[GradedAnswer]:
         """Every item's rating as the judge's most likely of the ten after its reasoning."""
-        chat_text = self.chat_text
-        if chat_text is None:  # refused in __init__; kept for the type checker
-            raise ConfigError("choice ratings need the judge's chat as text")
+        chat_text = self.chat_as_text("ratings")
         contexts = [
             (
                 request.sample_id,

@@ -26,10 +26,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evalatlas.errors import ConfigError, ModelError, UnsupportedRequestError
-from evalatlas.judge.calls import JudgeConfig
+from evalatlas.errors import ConfigError, UnsupportedRequestError
+from evalatlas.judge.run.calls import JudgeConfig
 from evalatlas.judge.verdicts import RATING_RANGE, Verdict
 from evalatlas.models import Model
+from evalatlas.models.expected import expected
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import (
     ChatMessage,
@@ -128,9 +129,8 @@ def score_choices(
     results: list[LoglikelihoodResult] = []
     for start in range(0, len(requests), per_run):
         for response in model.run(requests[start : start + per_run], progress):
-            if not isinstance(response, LoglikelihoodResult):
-                raise ModelError(f"judge {model.info.reference!r} returned no log-likelihood")
-            results.append(response)
+            who = f"judge {model.info.reference!r}"
+            results.append(expected(response, LoglikelihoodResult, who))
     width = len(continuations)
     return [
         ChoiceScore(

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from evalatlas.errors import ConfigError, DataError
-from evalatlas.judge.answer_files import read_jsonl
 from evalatlas.judge.items import PairwiseItem
+from evalatlas.judge.run.answer_files import read_jsonl
 from evalatlas.store.arena import Battle
 
 REQUIRED = ("prompt", "model_a", "model_b", "answer_a", "answer_b")

@@ -20,7 +20,7 @@ from typing import Any
 
 from evalatlas.errors import DataError
 from evalatlas.judge.audit import HumanVote
-from evalatlas.ratings import Outcome
+from evalatlas.outcomes import OUTCOME_OF_ARENA_WINNER
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -124,21 +124,15 @@ def _answer_turns(row: dict[str, Any], where: str) -> tuple[str, ...]:
     raise DataError(f"{where}: an answer needs 'choices', 'answer' or 'turns'")
 
 
-_WINNERS = {
-    "model_a": Outcome.A,
-    "model_b": Outcome.B,
-    "tie": Outcome.TIE,
-    "tie (bothbad)": Outcome.BOTH_BAD,
-}
-
-
 def read_human_votes(path: Path) -> list[HumanVote]:
     votes = []
     for number, row in enumerate(read_jsonl(path), start=1):
         where = f"{path}:{number}"
         winner = row.get("winner")
-        if winner not in _WINNERS:
-            raise DataError(f"{where}: 'winner' must be one of {', '.join(_WINNERS)}")
+        if winner not in OUTCOME_OF_ARENA_WINNER:
+            raise DataError(
+                f"{where}: 'winner' must be one of {', '.join(OUTCOME_OF_ARENA_WINNER)}"
+            )
         try:
             votes.append(
                 HumanVote(
@@ -146,7 +140,7 @@ def read_human_votes(path: Path) -> list[HumanVote]:
                     int(row.get("turn", 1)),
                     str(row["model_a"]),
                     str(row["model_b"]),
-                    _WINNERS[winner],
+                    OUTCOME_OF_ARENA_WINNER[winner],
                 )
             )
         except (KeyError, TypeError, ValueError):

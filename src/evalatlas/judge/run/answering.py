@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from evalatlas.errors import ConfigError, ModelError
-from evalatlas.judge.answer_files import Question
+from evalatlas.errors import ConfigError
+from evalatlas.judge.run.answer_files import Question
 from evalatlas.models import Model
+from evalatlas.models.expected import expected
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import ChatMessage, GenerateRequest, Generation
 
@@ -142,9 +143,8 @@ def generate_answers(
             for q in asked
         ]
         for question, response in zip(asked, model.run(requests, progress), strict=True):
-            if not isinstance(response, Generation):
-                raise ModelError(f"model {model.info.reference!r} returned no generated text")
-            answers[question.question_id].append(response.text.strip())
+            generation = expected(response, Generation, f"model {model.info.reference!r}")
+            answers[question.question_id].append(generation.text.strip())
     return {question_id: tuple(texts) for question_id, texts in answers.items()}
 
 

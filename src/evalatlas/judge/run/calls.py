@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evalatlas.errors import ConfigError, ModelError
+from evalatlas.errors import ConfigError
 from evalatlas.judge.templates import JudgeTemplate
 from evalatlas.judge.verdicts import VerdictMode
 from evalatlas.models import Model
+from evalatlas.models.expected import expected
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import ChatMessage, GenerateRequest, Generation
 
@@ -91,9 +92,7 @@ def generate_all(
     generations: list[Generation] = []
     for start in range(0, len(requests), chunk):
         for response in model.run(requests[start : start + chunk], progress):
-            if not isinstance(response, Generation):
-                raise ModelError(f"judge {model.info.reference!r} returned no generated text")
-            generations.append(response)
+            generations.append(expected(response, Generation, f"judge {model.info.reference!r}"))
     return generations
 
 
