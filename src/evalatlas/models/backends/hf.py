@@ -25,8 +25,8 @@ right-padded so that a request's log-probs do not depend on its neighbours (pads
 its last token; only float32 rounding may differ, where the math library sums a batch of
 another shape in another order). With it (the default) they agree with that to rounding:
 a load-time check compares both on probe questions and switches sharing off for a model
-where they differ by more than
-``TREE_TOLERANCE`` nats, or whose attention is neither full nor a sliding window.
+where they differ by more than ``TREE_TOLERANCE`` nats, or whose attention is neither
+full nor a sliding window.
 """
 
 from __future__ import annotations
