@@ -7,7 +7,6 @@ computed once (the facade dedupes) and the progress bar shows the whole job.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -18,6 +17,7 @@ from evalatlas.requests import AnyResponse, RequestKind
 from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.runner.groups import group_results
 from evalatlas.runner.model_cards import catalog_name, model_card_metadata
+from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, plan_tasks
 from evalatlas.runner.progress import NullProgress, ProgressReporter
 from evalatlas.runner.records import metric_record, sample_record, truncated_requests
@@ -25,15 +25,6 @@ from evalatlas.scoring.normalised import random_baseline
 from evalatlas.store.records import EvalResult, MetricRecord, SampleRecord
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.task import SampleOutcome, Task
-
-
-@dataclass(frozen=True)
-class TaskOutcome:
-    """A finished task: its result, and whether it was reused from the store."""
-
-    result: EvalResult
-    reused: bool
-    samples: tuple[SampleRecord, ...] = ()
 
 
 def evaluate(
