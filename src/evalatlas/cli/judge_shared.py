@@ -130,12 +130,11 @@ def loaded(reference: str, loading: Loading) -> Iterator[Model]:
         if not loading.use_cache:
             yield model
             return
-        with open_store(loading.workspace) as store:
-            model.cache = StoreResponseCache(store.response_cache(), model.info.fingerprint)
-            try:
-                yield model
-            finally:
-                model.cache = None  # the hook must not outlive the store it writes to
+        with (
+            open_store(loading.workspace) as store,
+            model.using_cache(StoreResponseCache(store.response_cache(), model.info.fingerprint)),
+        ):
+            yield model
     finally:
         model.close()
 

@@ -68,13 +68,11 @@ def evaluate_planned(
             )
         else:
             to_run.append(plan)
-    previous_cache = model.cache
+    hook = model.cache
     if store is not None and config.use_cache:
-        model.cache = StoreResponseCache(store.response_cache(), model.info.fingerprint)
-    try:
+        hook = StoreResponseCache(store.response_cache(), model.info.fingerprint)
+    with model.using_cache(hook):
         responses = _run_requests(model, to_run, reporter)
-    finally:
-        model.cache = previous_cache  # our hook must not outlive the store it writes to
     for plan in to_run:
         outcome = _finish_task(plan, responses, config, model.info.context_length)
         if store is not None:
