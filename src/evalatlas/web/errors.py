@@ -16,11 +16,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from starlette.exceptions import HTTPException
 
 from evalatlas.errors import AtlasError, RetryLater
+from evalatlas.web.jsonable import AtlasJSONResponse
 
 API_PREFIX = "/api"
 
@@ -64,7 +65,7 @@ def error_response(
 ) -> Response:
     """The error as JSON for API routes, else as the HTML error page."""
     if request.url.path.startswith(API_PREFIX):
-        return JSONResponse({"error": code, "detail": detail}, status_code=status)
+        return AtlasJSONResponse({"error": code, "detail": detail}, status_code=status)
     page = environment.get_template("error.html").render(
         status=status, code=code, detail=detail, title=f"{status} {code.replace('_', ' ')}"
     )
