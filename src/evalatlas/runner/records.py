@@ -77,14 +77,5 @@ def _json_safe(value: Any) -> Any:
 
 
 def metric_record(name: str, value: MetricValue, *, higher_is_better: bool = True) -> MetricRecord:
-    """The stored form of an aggregated metric."""
-    return MetricRecord(
-        name=name,
-        value=value.value,
-        stderr=value.stderr,
-        ci_low=value.ci_low,
-        ci_high=value.ci_high,
-        n=value.n,
-        n_unscored=value.n_unscored,
-        higher_is_better=higher_is_better,
-    )
+    """The stored form of an aggregated metric: its value's fields, named and directed."""
+    return MetricRecord(name=name, higher_is_better=higher_is_better, **asdict(value))
