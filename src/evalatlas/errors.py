@@ -1,5 +1,8 @@
 """The one exception tree of EvalAtlas.
 
+Each class declares the exit code the CLI ends with and the HTTP status the web app
+answers with, so neither shell keeps its own table of error kinds.
+
     AtlasError                 every error a user can cause or fix; one line, an exit code
     ├── ConfigError            a task file, model reference or option is wrong
     │   └── SubmissionRefused  a queued evaluation cannot run (``field`` names the input)
@@ -9,16 +12,22 @@
     │   └── UnsupportedRequestError
     │                          a backend cannot serve a request kind (raised at plan time)
     ├── StoreError             the workspace database or detail files are unusable
-    └── ArenaError             a battle or vote cannot be made or counted
-        ├── UnknownBattle      no battle has that id
-        ├── BattleDecided      the battle already has a different vote
-        └── RetryLater         refused for now (``retry_after_s`` says when to try again)
-            ├── VoteLimited    the voter (or its address) reached a vote limit
-            ├── BattleLimited  the voter (or its address) started too many battles
-            └── ArenaBusy      as many answers are being written as the server allows
+    ├── ArenaError             a battle or vote cannot be made or counted
+    │   ├── UnknownBattle      no battle has that id
+    │   ├── BattleDecided      the battle already has a different vote
+    │   └── RetryLater         refused for now (``retry_after_s`` says when to try again)
+    │       ├── VoteLimited    the voter (or its address) reached a vote limit
+    │       ├── BattleLimited  the voter (or its address) started too many battles
+    │       └── ArenaBusy      as many answers are being written as the server allows
+    ├── InvalidParameter       web: a query parameter has a value the page cannot use
+    ├── NotFound               web: no model, run or page by that name
+    ├── Forbidden              web: an admin call without the right token
+    └── Unavailable            web: a feature the app was started without
 
-The CLI prints ``str(error)`` and exits with ``error.exit_code``; nothing catches an
-``AtlasError`` only to hide it.
+The four ``web:`` errors live in ``evalatlas.web.errors``: only a web request raises them.
+
+The CLI prints ``str(error)`` and exits with ``error.exit_code``; the web app answers
+``error.http_status``. Nothing catches an ``AtlasError`` only to hide it.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ class AtlasError(Exception):
 
     exit_code = 1
     code = "atlas_error"
+    # What the web app answers; 500 unless the error is the request's fault (4xx) or a
+    # service the app cannot reach right now (503).
+    http_status = 500
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,6 +60,7 @@ class SubmissionRefused(ConfigError):
     (``model_reference``, ``tasks`` or ``options``)."""
 
     code = "invalid_submission"
+    http_status = 422
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -75,19 +88,23 @@ class UnsupportedRequestError(ModelError):
 class StoreError(AtlasError):
     exit_code = 5
     code = "store_error"
+    http_status = 503
 
 
 class ArenaError(AtlasError):
     exit_code = 6
     code = "arena_error"
+    http_status = 422
 
 
 class UnknownBattle(ArenaError):
     code = "unknown_battle"
+    http_status = 404
 
 
 class BattleDecided(ArenaError):
     code = "battle_decided"
+    http_status = 409
 
 
 class RetryLater(ArenaError):
@@ -103,14 +120,17 @@ class RetryLater(ArenaError):
 
 class VoteLimited(RetryLater):
     code = "vote_limited"
+    http_status = 429
 
 
 class BattleLimited(RetryLater):
     code = "battle_limited"
+    http_status = 429
 
 
 class ArenaBusy(RetryLater):
     code = "arena_busy"
+    http_status = 503
 
 
 def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:

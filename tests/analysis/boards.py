@@ -14,7 +14,7 @@ from pathlib import Path
 from evalatlas.models import Model, RetryPolicy, load_model
 from evalatlas.models.base import ModelInfo
 from evalatlas.runner import EvalConfig, evaluate
-from evalatlas.runner.evaluate import TaskOutcome
+from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.store import Store
 from evalatlas.tasks.registry import resolve_tasks
 from runner.scripted import ScriptedBackend

@@ -30,16 +30,14 @@ def _requests(n: int) -> list[AnyRequest]:
     return [LoglikelihoodRequest(f"s{i}", 0, f"context {i}", " x" * (i + 1)) for i in range(n)]
 
 
-def _model(backend: ScriptedBackend, cache: DictCache) -> Model:
-    model = Model(backend, batch_size=2, retry=RetryPolicy(max_retries=0))
-    model.cache = cache
-    return model
+def _model(backend: ScriptedBackend) -> Model:
+    return Model(backend, batch_size=2, retry=RetryPolicy(max_retries=0))
 
 
 def test_each_batch_is_saved_before_the_next_and_a_failure_keeps_them() -> None:
     cache = DictCache()
     failing = ScriptedBackend(failures=[])
-    model = _model(failing, cache)
+    model = _model(failing)
     original = failing.loglikelihood
 
     def fail_third(requests: list[LoglikelihoodRequest]) -> list[object]:
@@ -50,14 +48,16 @@ def test_each_batch_is_saved_before_the_next_and_a_failure_keeps_them() -> None:
         return list(original(requests))
 
     failing.loglikelihood = fail_third  # type: ignore[method-assign,assignment]
-    with pytest.raises(ModelError, match="third batch"):
+    with pytest.raises(ModelError, match="third batch"), model.using_cache(cache):
         model.run(_requests(6))
+    assert model.cache is None  # the hook is gone after the block, even on error
     assert len(cache.entries) == 4
 
     backend = ScriptedBackend()
-    resumed = _model(backend, cache)
+    resumed = _model(backend)
     progress: list[int] = []
-    answers = resumed.run(_requests(6) + _requests(6), progress=progress.append)
+    with resumed.using_cache(cache):
+        answers = resumed.run(_requests(6) + _requests(6), progress=progress.append)
     assert [len(batch) for batch in backend.batches] == [2]
     assert resumed.usage.cached == 4 and resumed.usage.unique_requests == 6
     assert sum(progress) == 12

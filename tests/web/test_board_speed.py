@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard, ScoreCell
+from evalatlas.jsonio import json_ready
 from evalatlas.web.app import template_environment
 from evalatlas.web.board_export import board_json, board_json_text
 from evalatlas.web.board_memo import _VALUES, memoised
 from evalatlas.web.board_page import row_view, rows_html
 from evalatlas.web.board_query import SIZE_PRESETS, BoardQuery, select_rows, sort_rows
 from evalatlas.web.errors import NotFound
-from evalatlas.web.jsonable import json_safe
 
 TYPES = ("pretrained", "instruction-tuned", "merge", "unknown")
 NAMES = ("Alpha", "beta", "Straße", "GAMMA", "delta-7b", "Ωmega")
@@ -134,7 +134,7 @@ def test_a_memo_belongs_to_one_board_and_goes_with_it() -> None:
 def test_rows_written_once_per_board_are_the_rows_written_afresh(query: BoardQuery) -> None:
     board = synthetic_board(60)
     selection = select_rows(board, query)
-    payload = json_safe(board_json(board, query, selection))
+    payload = json_ready(board_json(board, query, selection))
     for _ in range(2):  # the second time from the memo
         assert json.loads(board_json_text(board, query, selection)) == payload
     empty = select_rows(board, replace(query, text="no such model", page=1))

@@ -9,11 +9,11 @@ import math
 import pytest
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard, ScoreCell
+from evalatlas.jsonio import json_ready
 from evalatlas.web.board_export import board_csv
 from evalatlas.web.board_query import BoardQuery, select_rows
 from evalatlas.web.cells import cell_view, format_parameters
 from evalatlas.web.errors import InvalidParameter
-from evalatlas.web.jsonable import json_safe
 from evalatlas.web.params import ParamReader
 
 
@@ -48,9 +48,9 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -> Non
     assert sorted(names) == sorted(["'" + hostile, "'-1+2", "plain"])
 
 
-def test_json_safe_turns_every_non_finite_number_into_null() -> None:
+def test_json_ready_turns_every_non_finite_number_into_null() -> None:
     payload = {"a": math.nan, "b": [1.0, -math.inf, {"c": math.inf}], "d": (2, "x")}
-    assert json_safe(payload) == {"a": None, "b": [1.0, None, {"c": None}], "d": [2, "x"]}
+    assert json_ready(payload) == {"a": None, "b": [1.0, None, {"c": None}], "d": [2, "x"]}
 
 
 @pytest.mark.parametrize(

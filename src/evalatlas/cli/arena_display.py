@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +12,7 @@ from evalatlas.analysis.model_cards import contestant_display_name
 from evalatlas.arena import Standings, VoterReport
 from evalatlas.arena.elo_standings import SPREAD, EloStandings
 from evalatlas.cli.display import number
+from evalatlas.jsonio import dumps
 
 
 def ratings_table(standings: Standings, names: Mapping[str, str] | None = None) -> Table:
@@ -91,7 +89,7 @@ def ratings_json(standings: Standings, excluded_voters: list[str]) -> str:
         "style_coefficients": [asdict(c) for c in table.style_coefficients],
         "warnings": list(table.warnings),
     }
-    return _dumps(payload)
+    return dumps(payload, indent=2)
 
 
 def elo_table(standings: EloStandings, names: Mapping[str, str] | None = None) -> Table:
@@ -156,7 +154,7 @@ def elo_json(standings: EloStandings, excluded_voters: list[str]) -> str:
         "excluded_voters": excluded_voters,
         "ratings": [asdict(rating) for rating in standings.ratings],
     }
-    return _dumps(payload)
+    return dumps(payload, indent=2)
 
 
 def voters_table(reports: list[VoterReport]) -> Table:
@@ -186,19 +184,4 @@ def voters_json(reports: list[VoterReport], min_votes: int, alpha: float) -> str
         "flagged": [report.voter for report in reports if report.flagged],
         "voters": [asdict(report) for report in reports],
     }
-    return _dumps(payload)
-
-
-def _dumps(payload: dict[str, Any]) -> str:
-    # NaN and infinity are not JSON: they become null so any parser reads the output.
-    return json.dumps(_finite(payload), indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
+    return dumps(payload, indent=2)

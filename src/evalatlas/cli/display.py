@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+from evalatlas.jsonio import dumps
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.records import EvalResult, MetricRecord
 
@@ -125,7 +125,7 @@ def results_json(results: Sequence[EvalResult], names: DisplayNames | None = Non
         | {"model_display_name": shown_name(r, names)}
         for r in results
     ]
-    return json.dumps(payload, indent=2, ensure_ascii=False)
+    return dumps(payload, indent=2)
 
 
 CSV_COLUMNS = (

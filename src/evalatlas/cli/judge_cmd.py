@@ -19,7 +19,6 @@ skip), so a rerun or a resumed run recomputes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +61,7 @@ from evalatlas.cli.judge_shared import (
 )
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.errors import ConfigError
+from evalatlas.jsonio import dumps
 from evalatlas.judge import (
     AuditOptions,
     HumanVote,
@@ -89,7 +89,7 @@ from evalatlas.ratings import BattleTable
 
 
 def _write_judgments(path: Path, pairs: Sequence[JudgedPair]) -> None:
-    lines = [json.dumps(judged_pair_to_json(pair), ensure_ascii=False) for pair in pairs]
+    lines = [dumps(judged_pair_to_json(pair)) for pair in pairs]
     write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 

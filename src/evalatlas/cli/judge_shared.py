@@ -4,7 +4,6 @@ judge votes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from evalatlas.cli.display import make_console, number
 from evalatlas.cli.options import open_store
 from evalatlas.cli.progress import RichProgress
 from evalatlas.errors import ConfigError
+from evalatlas.jsonio import dumps
 from evalatlas.judge import Estimate, InconsistentPolicy, JudgedPair, VerdictMode, judge_votes
 from evalatlas.judge.run.template_files import read_templates
 from evalatlas.judge.templates import (
@@ -127,12 +127,11 @@ def loaded(reference: str, loading: Loading) -> Iterator[Model]:
         if not loading.use_cache:
             yield model
             return
-        with open_store(loading.workspace) as store:
-            model.cache = StoreResponseCache(store.response_cache(), model.info.fingerprint)
-            try:
-                yield model
-            finally:
-                model.cache = None  # the hook must not outlive the store it writes to
+        with (
+            open_store(loading.workspace) as store,
+            model.using_cache(StoreResponseCache(store.response_cache(), model.info.fingerprint)),
+        ):
+            yield model
     finally:
         model.close()
 
@@ -189,19 +188,8 @@ def estimate_cells(estimate: Estimate) -> tuple[str, str, str]:
     return number(estimate.value, 3), interval, str(estimate.n)
 
 
-def json_ready(value: Any) -> Any:
-    """NaN (an empty estimate) becomes null, as JSON has no NaN."""
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    return value
-
-
 def echo_json(payload: dict[str, Any]) -> None:
-    typer.echo(json.dumps(json_ready(payload), indent=2, ensure_ascii=False))
+    typer.echo(dumps(payload, indent=2))
 
 
 def store_votes(

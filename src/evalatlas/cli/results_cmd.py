@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,7 @@ from evalatlas.cli.display import (
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.cli.suite_display import suite_table
+from evalatlas.jsonio import dumps
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.records import EvalResult, SampleRecord
 from evalatlas.tasks.suites import SUITES
@@ -87,7 +87,7 @@ def show_command(
         payload["samples"] = [
             r.model_dump(mode="json") for r in _filter(records, wrong_only)[:samples]
         ]
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        typer.echo(dumps(payload, indent=2))
         return
     _print_card(console, result, names)
     _print_samples(console, _filter(records, wrong_only)[:samples], len(records))
@@ -110,7 +110,7 @@ def _print_card(console: Console, result: EvalResult, names: DisplayNames) -> No
     _print_notes(console, truncation_notes([result]))
     card = Table(title="eval card (spec)", show_header=False)
     for key, value in result.spec.model_dump().items():
-        card.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+        card.add_row(key, dumps(value) if isinstance(value, dict) else str(value))
     card.add_row("spec_hash", result.spec_hash)
     card.add_row("details", result.details_path or "")
     console.print(card)

@@ -1,7 +1,7 @@
 """The hook through which ``Model`` reuses responses it (or an earlier run) already has.
 
 The models package knows no storage: whoever owns one (the runner, over the workspace
-store) implements ``ResponseCacheHook`` and sets ``Model.cache``.
+store) implements ``ResponseCacheHook`` and hands it to ``Model.using_cache`` for a scope.
 
 A cache key is ``cache_key(info, request)``: a hash of the model's identity (everything in
 ``ModelInfo`` that can change an answer: backend, weights fingerprint, tokenizer facts,

@@ -11,7 +11,8 @@ Backends stay small and stateless about all of that.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,11 +93,26 @@ class Model:
         }
         self.retry = retry or RetryPolicy()
         self.usage = Usage()
-        self.cache: ResponseCacheHook | None = None
+        self._cache: ResponseCacheHook | None = None
 
     @property
     def info(self) -> ModelInfo:
         return self.backend.info
+
+    @property
+    def cache(self) -> ResponseCacheHook | None:
+        """The hook answers come from and go to; set only for a scope (``using_cache``)."""
+        return self._cache
+
+    @contextmanager
+    def using_cache(self, hook: ResponseCacheHook | None) -> Iterator[Model]:
+        """Answer from (and save to) ``hook`` inside the block; the previous hook is back
+        afterwards, even on error, so a hook never outlives the store it writes to."""
+        previous, self._cache = self._cache, hook
+        try:
+            yield self
+        finally:
+            self._cache = previous
 
     def chat_renderer(self) -> Callable[[Sequence[ChatMessage]], str] | None:
         """How this model turns a conversation into the text it answers after (its chat

@@ -8,7 +8,6 @@ allow-list transport), evaluates and stores the results, and reports on its chan
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from evalatlas.errors import ConfigError
+from evalatlas.jsonio import dumps
 from evalatlas.models import Model, load_model
 from evalatlas.models.refs import parse_model_ref
 from evalatlas.queue.allowlist import AllowList
@@ -47,7 +47,7 @@ class Channel:
         self._stream = stream
 
     def send(self, kind: str, **fields: object) -> None:
-        self._stream.write(json.dumps({"kind": kind, **fields}) + "\n")
+        self._stream.write(dumps({"kind": kind, **fields}) + "\n")
         self._stream.flush()
 
     def operator(self, text: str) -> None:

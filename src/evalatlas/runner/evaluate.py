@@ -7,7 +7,6 @@ computed once (the facade dedupes) and the progress bar shows the whole job.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -18,6 +17,7 @@ from evalatlas.requests import AnyResponse, RequestKind
 from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.runner.groups import group_results
 from evalatlas.runner.model_cards import catalog_name, model_card_metadata
+from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, plan_tasks
 from evalatlas.runner.progress import NullProgress, ProgressReporter
 from evalatlas.runner.records import metric_record, sample_record, truncated_requests
@@ -25,15 +25,6 @@ from evalatlas.scoring.normalised import random_baseline
 from evalatlas.store.records import EvalResult, MetricRecord, SampleRecord
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.task import SampleOutcome, Task
-
-
-@dataclass(frozen=True)
-class TaskOutcome:
-    """A finished task: its result, and whether it was reused from the store."""
-
-    result: EvalResult
-    reused: bool
-    samples: tuple[SampleRecord, ...] = ()
 
 
 def evaluate(
@@ -77,13 +68,11 @@ def evaluate_planned(
             )
         else:
             to_run.append(plan)
-    previous_cache = model.cache
+    hook = model.cache
     if store is not None and config.use_cache:
-        model.cache = StoreResponseCache(store.response_cache(), model.info.fingerprint)
-    try:
+        hook = StoreResponseCache(store.response_cache(), model.info.fingerprint)
+    with model.using_cache(hook):
         responses = _run_requests(model, to_run, reporter)
-    finally:
-        model.cache = previous_cache  # our hook must not outlive the store it writes to
     for plan in to_run:
         outcome = _finish_task(plan, responses, config, model.info.context_length)
         if store is not None:

@@ -7,18 +7,15 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from evalatlas.runner.outcome import TaskOutcome
+from evalatlas.runner.plan import EvalConfig, PlannedTask
 from evalatlas.runner.records import metric_record
 from evalatlas.scoring.stats import mean_metric
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.registry import group_members
-
-if TYPE_CHECKING:
-    from evalatlas.runner.evaluate import TaskOutcome
-    from evalatlas.runner.plan import EvalConfig, PlannedTask
 
 
 def group_results(
@@ -27,8 +24,6 @@ def group_results(
     config: EvalConfig,
     store: Store | None,
 ) -> list[TaskOutcome]:
-    from evalatlas.runner.evaluate import TaskOutcome
-
     members: dict[str, list[TaskOutcome]] = defaultdict(list)
     for plan, outcome in zip(planned, outcomes, strict=True):
         if plan.task.group:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from evalatlas.jsonio import dumps
 from evalatlas.requests import AnyRequest, AnyResponse, Generation, LoglikelihoodResult
 from evalatlas.scoring.types import MetricValue
 from evalatlas.store.records import MetricRecord, SampleRecord
@@ -70,27 +71,11 @@ def _target_text(target: object, choices: tuple[str, ...]) -> str:
 
 
 def _json_safe(value: Any) -> Any:
-    """Make values JSON-representable (tuples to lists, non-finite floats to strings)."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+    """``value`` as its stored JSON reads back: the project's JSON policy (a non-finite
+    number is null, tuples are lists) and any other object as its text."""
+    return json.loads(dumps(value, default=str))
 
 
 def metric_record(name: str, value: MetricValue, *, higher_is_better: bool = True) -> MetricRecord:
-    """The stored form of an aggregated metric."""
-    return MetricRecord(
-        name=name,
-        value=value.value,
-        stderr=value.stderr,
-        ci_low=value.ci_low,
-        ci_high=value.ci_high,
-        n=value.n,
-        n_unscored=value.n_unscored,
-        higher_is_better=higher_is_better,
-    )
+    """The stored form of an aggregated metric: its value's fields, named and directed."""
+    return MetricRecord(name=name, higher_is_better=higher_is_better, **asdict(value))

@@ -16,7 +16,8 @@ from uuid import uuid4
 
 from evalatlas.errors import DataError, UnsupportedRequestError
 from evalatlas.models import Model
-from evalatlas.runner.evaluate import TaskOutcome, evaluate_planned
+from evalatlas.runner.evaluate import evaluate_planned
+from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import (
     EvalConfig,
     PlannedTask,

@@ -35,6 +35,10 @@ class StoredModel:
 
 
 class StoredMetric(NamedTuple):
+    """A ``MetricRecord`` as the board reads it, without the unscored count it never shows:
+    a plain tuple, as the board reads one per run and metric (10^5 and more), and making
+    a pydantic record costs about ten times as much even without validation."""
+
     name: str
     value: float
     stderr: float

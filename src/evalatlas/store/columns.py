@@ -14,6 +14,8 @@ from sqlalchemy import JSON, DateTime, Double
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from evalatlas.jsonio import replace_non_finite
+
 
 class NanFloat(TypeDecorator[float]):
     """A double where NaN ("could not compute") is stored as NULL and read back as NaN."""
@@ -58,18 +60,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 def json_safe(value: Any) -> Any:
     """Replace non-finite floats by the strings "NaN", "Infinity", "-Infinity".
 
-    Standard JSON (and PostgreSQL) has no NaN; pydantic float fields accept these strings
-    back, so float-typed values such as ``usage`` round-trip exactly.
+    This is how the database keeps them, not how EvalAtlas writes JSON (``jsonio``: null):
+    PostgreSQL's JSON has no NaN, and pydantic float fields accept these strings back, so
+    float-typed values such as ``usage`` read back exactly as they were saved.
     """
-    if isinstance(value, float) and not math.isfinite(value):
-        if math.isnan(value):
-            return "NaN"
-        return "Infinity" if value > 0 else "-Infinity"
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    return value
+    return replace_non_finite(value, _as_text)
+
+
+def _as_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 class PortableJSON(TypeDecorator[Any]):

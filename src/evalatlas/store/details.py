@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from evalatlas.errors import StoreError
+from evalatlas.jsonio import dumps
 from evalatlas.store.records import SampleRecord
 
 FORMAT_VERSION = "1"
@@ -74,7 +75,7 @@ def details_relpath(model_name: str, task: str, run_id: str) -> Path:
 
 def _to_json(sample: SampleRecord, column: str) -> str:
     try:
-        return json.dumps(getattr(sample, column), ensure_ascii=False, sort_keys=True)
+        return dumps(getattr(sample, column), sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise StoreError(
             f"sample {sample.sample_id!r}: {column} holds a value JSON cannot encode ({exc}); "

@@ -8,7 +8,6 @@ its own and a failed migration could leave half a schema behind.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -19,13 +18,16 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from evalatlas.jsonio import dumps
+
 BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "evalatlas_writes"
 
 
 def _json_dumps(value: Any) -> str:
-    # Readable unicode in the database; non-finite floats were already made strings.
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    # Readable unicode in the database; PortableJSON columns already wrote non-finite
+    # floats as strings, any other JSON column follows the project's policy (null).
+    return dumps(value)
 
 
 def make_engine(url: str | URL) -> Engine:

@@ -36,6 +36,7 @@ from evalatlas.web import (
 from evalatlas.web.admin import AdminAccess
 from evalatlas.web.errors import install_error_handlers
 from evalatlas.web.headers import SecurityHeaders
+from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.openapi_doc import document_error_responses
 from evalatlas.web.public_paths import public_reference
 from evalatlas.web.state import SubmissionCheck, WebState
@@ -88,6 +89,7 @@ def create_app(
 
     app = FastAPI(
         title="EvalAtlas",
+        default_response_class=AtlasJSONResponse,
         version=__version__,
         description="Leaderboard, model pages, per-sample records and arena of one workspace.",
         docs_url=None,  # the interactive docs load their assets from a CDN

@@ -23,7 +23,7 @@ from evalatlas.web.arena_column import (
 from evalatlas.web.board_memo import RowTexts, memoised
 from evalatlas.web.board_query import BoardQuery, BoardSelection
 from evalatlas.web.cells import cell_json, shown_interval, shown_value
-from evalatlas.web.jsonable import json_safe, json_text
+from evalatlas.web.jsonable import json_text
 from evalatlas.web.public_paths import public_reference, public_source
 
 CARD_COLUMNS = ("key", "name", "reference", "model_type", "parameters", "quantisation", "licence")
@@ -108,16 +108,16 @@ def board_json_text(
     when every column is shown (the default): a page of a 10,000-model board then costs no
     serialising of rows."""
     columns = query.shown_columns(board)
-    head = json_text(json_safe(board_json(board, query, replace(selection, rows=()), arena)))
+    head = json_text(board_json(board, query, replace(selection, rows=()), arena))
     if columns != board.columns or not head.endswith(_NO_ROWS):
-        return json_text(json_safe(board_json(board, query, selection, arena)))
+        return json_text(board_json(board, query, selection, arena))
     written = memoised(board, "row json", RowTexts).at(arena.state)
     rows = []
     for row in selection.rows:
         text = written.get(row.card.key)
         if text is None:
             row_payload = row_json(row, columns, arena, board.random_baseline)
-            text = written[row.card.key] = json_text(json_safe(row_payload))
+            text = written[row.card.key] = json_text(row_payload)
         rows.append(text)
     return f"{head.removesuffix(_NO_ROWS)}{_NO_ROWS[:-2]}{','.join(rows)}]}}"
 

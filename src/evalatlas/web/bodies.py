@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from evalatlas.jsonio import dumps
 from evalatlas.web.errors import InvalidParameter
 
 MAX_BODY_BYTES = 64 * 1024
@@ -69,8 +70,8 @@ def invalid(error: ValidationError) -> InvalidParameter:
     where = ".".join(str(part) for part in first["loc"]) or "body"
     message = str(first["msg"])
     given = first.get("input")
-    if isinstance(given, bool | int | float | str) and len(json.dumps(given)) <= 40:
-        message += f" (got {json.dumps(given)})"
+    if isinstance(given, bool | int | float | str) and len(dumps(given)) <= 40:
+        message += f" (got {dumps(given)})"
     return InvalidParameter(where, message)
 
 

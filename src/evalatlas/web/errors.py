@@ -6,6 +6,8 @@ naming the parameter, unknown models, runs and battles 404, admin calls without 
 token 403, an unusable workspace 503. Arena votes: a different vote on a decided battle 409,
 a voter (or address) over its vote or battle limits 429, a server answering as many battles
 as it allows 503 (both with ``Retry-After``), any other refused battle or vote 422.
+Each error class declares its status (``http_status``); the tree is drawn in
+``evalatlas.errors``.
 """
 
 from __future__ import annotations
@@ -14,22 +16,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from starlette.exceptions import HTTPException
 
-from evalatlas.errors import (
-    ArenaBusy,
-    ArenaError,
-    AtlasError,
-    BattleDecided,
-    BattleLimited,
-    RetryLater,
-    StoreError,
-    SubmissionRefused,
-    UnknownBattle,
-    VoteLimited,
-)
+from evalatlas.errors import AtlasError, RetryLater
+from evalatlas.web.jsonable import AtlasJSONResponse
 
 API_PREFIX = "/api"
 
@@ -38,6 +30,7 @@ class InvalidParameter(AtlasError):
     """A query parameter has a value the page cannot use."""
 
     code = "invalid_parameter"
+    http_status = 422
 
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"{parameter}: {message}")
@@ -46,38 +39,25 @@ class InvalidParameter(AtlasError):
 
 class NotFound(AtlasError):
     code = "not_found"
+    http_status = 404
 
 
 class Forbidden(AtlasError):
     """An admin endpoint asked without the right token (or with admin disabled)."""
 
     code = "forbidden"
+    http_status = 403
 
 
 class Unavailable(AtlasError):
     """A feature this app was started without (e.g. submissions without a check)."""
 
     code = "unavailable"
+    http_status = 503
 
 
 def status_for(error: AtlasError) -> int:
-    if isinstance(error, InvalidParameter | SubmissionRefused):
-        return 422
-    if isinstance(error, NotFound | UnknownBattle):
-        return 404
-    if isinstance(error, BattleDecided):
-        return 409
-    if isinstance(error, VoteLimited | BattleLimited):
-        return 429
-    if isinstance(error, ArenaBusy):
-        return 503
-    if isinstance(error, ArenaError):
-        return 422
-    if isinstance(error, Forbidden):
-        return 403
-    if isinstance(error, StoreError | Unavailable):
-        return 503
-    return 500
+    return error.http_status
 
 
 def error_response(
@@ -85,7 +65,7 @@ def error_response(
 ) -> Response:
     """The error as JSON for API routes, else as the HTML error page."""
     if request.url.path.startswith(API_PREFIX):
-        return JSONResponse({"error": code, "detail": detail}, status_code=status)
+        return AtlasJSONResponse({"error": code, "detail": detail}, status_code=status)
     page = environment.get_template("error.html").render(
         status=status, code=code, detail=detail, title=f"{status} {code.replace('_', ' ')}"
     )

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.errors import did_you_mean
+from evalatlas.jsonio import dumps
 from evalatlas.store import EvalResult, Store
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.cells import CellView, cell_json, cell_view
@@ -126,7 +127,7 @@ def eval_card_lines(result: EvalResult) -> list[tuple[str, str]]:
     """The stored EvalSpec as (field, value) lines, then its hash."""
     lines = []
     for name, value in public_spec(result).items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        shown = value if isinstance(value, str) else dumps(value)
         lines.append((name, shown))
     lines.append(("spec_hash", result.spec_hash))
     return lines

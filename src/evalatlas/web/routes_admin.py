@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,7 +18,7 @@ from evalatlas.web.admin import actor
 from evalatlas.web.board_export import card_json
 from evalatlas.web.bodies import body_schema, read_json, web_link
 from evalatlas.web.errors import NotFound
-from evalatlas.web.jsonable import json_safe
+from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.pages import RowId, documented, query_reader, web_state
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -58,11 +57,11 @@ def find_card(store: Store, key: str) -> ModelCard:
 
 
 def flag_json(flag: ModelFlag) -> dict[str, Any]:
-    return json_safe(flag.model_dump(mode="json"))  # type: ignore[no-any-return]
+    return flag.model_dump(mode="json")
 
 
 @router.post("/models/{key}/flags", status_code=201, openapi_extra=body_schema(FlagBody))
-async def add_flag(request: Request, key: str) -> JSONResponse:
+async def add_flag(request: Request, key: str) -> AtlasJSONResponse:
     """Flag a model (contaminated, merged-without-tag, other) with an evidence link and a
     reason; flagged models leave the default leaderboard. Needs ``Authorization: Bearer
     $EVALATLAS_ADMIN_TOKEN`` and the admin's name (``X-Admin-Name`` or ``by``)."""
@@ -80,11 +79,11 @@ async def add_flag(request: Request, key: str) -> JSONResponse:
         body.reason.strip(),
         who,
     )
-    return JSONResponse({"model": key, "flag": flag_json(flag)}, status_code=201)
+    return AtlasJSONResponse({"model": key, "flag": flag_json(flag)}, status_code=201)
 
 
 @router.delete("/flags/{flag_id}", openapi_extra=body_schema(UnflagBody, required=False))
-async def remove_flag(request: Request, flag_id: RowId) -> JSONResponse:
+async def remove_flag(request: Request, flag_id: RowId) -> AtlasJSONResponse:
     """Remove an active flag (it stays on record, and in the log). Needs the admin token
     and name."""
     state = web_state(request)
@@ -95,11 +94,11 @@ async def remove_flag(request: Request, flag_id: RowId) -> JSONResponse:
     flag = await run_in_threadpool(moderation.remove_flag, flag_id, who, body.reason.strip())
     if flag is None:
         raise NotFound(f"no active flag {flag_id}; see GET /api/admin/log")
-    return JSONResponse({"flag": flag_json(flag)})
+    return AtlasJSONResponse({"flag": flag_json(flag)})
 
 
 @router.put("/models/{key}/metadata", openapi_extra=body_schema(MetadataBody))
-async def set_metadata(request: Request, key: str) -> JSONResponse:
+async def set_metadata(request: Request, key: str) -> AtlasJSONResponse:
     """Set the card fields an admin overrides (they win over what the runner read; ``{}``
     clears them). Needs the admin token and name."""
     state = web_state(request)
@@ -114,18 +113,18 @@ async def set_metadata(request: Request, key: str) -> JSONResponse:
     )
     updated = await run_in_threadpool(find_card, state.store, key)
     payload = {"model": key, "overrides": overrides, "previous": previous}
-    return JSONResponse(json_safe(payload | {"card": card_json(updated)}))
+    return AtlasJSONResponse(payload | {"card": card_json(updated)})
 
 
 @router.get(
     "/log",
     openapi_extra=documented({"limit": f"Entries, newest first: 1-{MAX_LOG_ENTRIES} (100)."}),
 )
-def moderation_log(request: Request) -> JSONResponse:
+def moderation_log(request: Request) -> AtlasJSONResponse:
     """Every moderation change, newest first: who, when, what, on which model. Needs the
     admin token."""
     state = web_state(request)
     state.admin.check(request)
     limit = query_reader(request, ("limit",)).integer("limit", 100, 1, MAX_LOG_ENTRIES)
     entries = state.store.moderation().log(limit)
-    return JSONResponse({"entries": [json_safe(e.model_dump(mode="json")) for e in entries]})
+    return AtlasJSONResponse({"entries": [e.model_dump(mode="json") for e in entries]})

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from evalatlas.arena import PromptItem, vote_or_raise
@@ -42,6 +42,7 @@ from evalatlas.web.arena_view import (
 )
 from evalatlas.web.bodies import body_schema, read_form, read_json
 from evalatlas.web.errors import Forbidden, InvalidParameter, Unavailable, status_for
+from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.openapi_doc import ErrorBody
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.state import WebState
@@ -97,14 +98,14 @@ def arena_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/arena", openapi_extra=documented(DRAW, DRAW_SCHEMA))
-def arena_api(request: Request) -> JSONResponse:
+def arena_api(request: Request) -> AtlasJSONResponse:
     """The arena page as JSON: whether this server starts battles, how many contestants
     it pairs, the voter and address limits, the battles being answered or waiting, the
     prompt set's size, the battle, vote and voter counts, and (``draw=1``) a prompt drawn
     from the set."""
     drawn = _drawn(request)
     state = web_state(request)
-    return JSONResponse(arena_json(state.arena, state.arena.records.counts(), drawn))
+    return AtlasJSONResponse(arena_json(state.arena, state.arena.records.counts(), drawn))
 
 
 def _arena_form(
@@ -190,7 +191,7 @@ async def vote_form(request: Request, battle_id: BattleId) -> Response:
     openapi_extra=body_schema(BattleBody),
     responses=START_ERRORS,
 )
-async def start_battle_api(request: Request) -> JSONResponse:
+async def start_battle_api(request: Request) -> AtlasJSONResponse:
     """Start a battle: two contestants answer the prompt. 201 with the battle, its
     answers as A and B, without the models' names (they come with the vote); 422 when
     the server runs no arena, 429 when the voter or its address started its battles of
@@ -200,15 +201,15 @@ async def start_battle_api(request: Request) -> JSONResponse:
     body = await read_json(request, BattleBody)
     state = web_state(request)
     battle = await _start(state, body.prompt, body.category, state.voters.of(request))
-    return JSONResponse(battle_json(battle), status_code=201)
+    return AtlasJSONResponse(battle_json(battle), status_code=201)
 
 
 @router.get("/api/arena/battles/{battle_id}")
-def battle_api(request: Request, battle_id: BattleId) -> JSONResponse:
+def battle_api(request: Request, battle_id: BattleId) -> AtlasJSONResponse:
     """One battle: prompt and both answers; once voted, its vote and who wrote A and B."""
     query_reader(request, ())
     state = web_state(request)
-    return JSONResponse(battle_json(state.arena.battle(battle_id)))
+    return AtlasJSONResponse(battle_json(state.arena.battle(battle_id)))
 
 
 @router.post(
@@ -216,7 +217,7 @@ def battle_api(request: Request, battle_id: BattleId) -> JSONResponse:
     openapi_extra=body_schema(VoteBody),
     responses=VOTE_ERRORS,
 )
-async def vote_api(request: Request, battle_id: BattleId) -> JSONResponse:
+async def vote_api(request: Request, battle_id: BattleId) -> AtlasJSONResponse:
     """Vote on a battle (A, B, TIE or BOTH_BAD) as the signed cookie's voter (else the
     client address's): the stored vote and who wrote A and B. The same vote again answers
     the same stored vote (``repeated``); a different one is a 409, a voter or address over
@@ -230,7 +231,7 @@ async def vote_api(request: Request, battle_id: BattleId) -> JSONResponse:
     vote = vote_or_raise(result)
     # The store's batch read the battle's names with its checks: no second read here.
     names = (result.model_a or "", result.model_b or "")
-    return JSONResponse(vote_answer(names, vote, result.repeated))
+    return AtlasJSONResponse(vote_answer(names, vote, result.repeated))
 
 
 def _page(

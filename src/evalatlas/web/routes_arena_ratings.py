@@ -8,7 +8,7 @@ paging through options re-rates only for options not asked before since the last
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.arena import RatingOptions, Standings
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
@@ -25,7 +25,7 @@ from evalatlas.web.arena_ratings_view import (
     voters_json,
 )
 from evalatlas.web.arena_state import ArenaSnapshot
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
@@ -53,7 +53,7 @@ def ratings_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/arena/ratings", openapi_extra=documented(RATING_PARAMETERS, RATING_SCHEMAS))
-def ratings_api(request: Request) -> JSONResponse:
+def ratings_api(request: Request) -> AtlasJSONResponse:
     """Arena ratings (Bradley-Terry, Elo scale) with 95% bootstrap intervals, rank
     intervals, tiers and battle counts; warnings (e.g. a battle graph in pieces); style
     coefficients when style-controlled; the pairwise win and battle-count matrices; and
@@ -77,7 +77,7 @@ def voters_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/arena/voters")
-def voters_api(request: Request) -> JSONResponse:
+def voters_api(request: Request) -> AtlasJSONResponse:
     """The voter consistency test: for each voter with enough decisive votes, how often
     they agreed with the crowd's favourite against how often they would by chance, the
     test's z and Holm-adjusted p-value, and whether they are flagged. Voters are shown as

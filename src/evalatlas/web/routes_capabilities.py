@@ -9,7 +9,7 @@ import weakref
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.capability import CapabilityMap, Discovery, capability_map, discover
 from evalatlas.analysis.leaderboard import Leaderboard
@@ -27,7 +27,7 @@ from evalatlas.web.capability_view import (
     parse_heatmap_query,
 )
 from evalatlas.web.errors import InvalidParameter
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_filters import FILTER_PARAMETERS, filtered_rows, read_filters
 from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
@@ -89,7 +89,7 @@ def capabilities_page(request: Request) -> HTMLResponse:
     openapi_extra=documented(CAPABILITY_PARAMETERS),
     responses=PAST_LAST_PAGE,
 )
-def capabilities_api(request: Request) -> JSONResponse:
+def capabilities_api(request: Request) -> AtlasJSONResponse:
     """Each model's score per task category (0-100) with its 95% CI, n and tasks covered."""
     _, capabilities, query, shown = _heatmap(request)
     return json_response(capabilities_json(capabilities, query, shown))
@@ -148,7 +148,7 @@ def _form_with_error(request: Request, error: InvalidParameter) -> HTMLResponse:
 
 
 @router.get("/api/discover", openapi_extra=documented(DISCOVER_PARAMETERS))
-def discover_api(request: Request) -> JSONResponse:
+def discover_api(request: Request) -> AtlasJSONResponse:
     """The best models for a category: ranked by category score with 95% CIs, models
     covering only some of its tasks apart, and a note when the leaders are tied."""
     return json_response(discovery_json(_discovery(request).discovery))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.compare import Comparison, compare_models, summary
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
@@ -20,7 +20,7 @@ from evalatlas.web.compare_view import (
     task_lines,
 )
 from evalatlas.web.errors import InvalidParameter, NotFound
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_view import find_row
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
@@ -95,7 +95,7 @@ def compare_page(request: Request) -> HTMLResponse:
     openapi_extra=documented(PARAMETERS),
     responses={404: {"description": "a or b names no model on the leaderboard"}},
 )
-def compare_api(request: Request) -> JSONResponse:
+def compare_api(request: Request) -> AtlasJSONResponse:
     """Models a and b compared on the items both answered, per task: paired difference
     with its 95% CI, McNemar's test for 0/1 scores or a paired bootstrap otherwise, and
     a verdict at alpha 0.05 after Holm's correction across tasks."""

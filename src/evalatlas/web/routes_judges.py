@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.web.arena_column import names_by_reference
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.judge_pairs_view import (
     PAGE_SIZE,
     PAIR_PARAMETERS,
@@ -42,7 +42,7 @@ def judges_html(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/judges")
-def judges_api(request: Request) -> JSONResponse:
+def judges_api(request: Request) -> AtlasJSONResponse:
     """Each judge stored in the workspace (judge model and verdict mode) with its bias
     audit from the stored votes: position consistency, first-position win rate, P(longer
     answer wins), self-preference against people's votes (the judge's family guessed from
@@ -82,7 +82,7 @@ def judge_pairs_html(request: Request) -> HTMLResponse:
 @router.get(
     "/api/judges/pairs", openapi_extra=documented(PAIR_PARAMETERS), responses=PAST_LAST_PAGE
 )
-def judge_pairs_api(request: Request) -> JSONResponse:
+def judge_pairs_api(request: Request) -> AtlasJSONResponse:
     """One stored judge's verdicts pair by pair (50 a page): the prompt, the verdict with
     model A shown first and with model B shown first (both restated with A = model A),
     the reconciled outcome, the answers' lengths and people's vote on the same prompt and

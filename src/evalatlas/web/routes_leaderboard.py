@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from evalatlas.analysis.leaderboard import Leaderboard
 from evalatlas.web.arena_column import ArenaColumn
@@ -23,7 +23,7 @@ from evalatlas.web.board_query import (
     select_rows,
     wants_flagged,
 )
-from evalatlas.web.jsonable import SerialisedJSONResponse
+from evalatlas.web.jsonable import AtlasJSONResponse, SerialisedJSONResponse
 from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.params import MAX_TEXT_LENGTH
@@ -88,7 +88,7 @@ def _row_macro(request: Request) -> RowRenderer:
 @router.get(
     "/api/leaderboard", openapi_extra=documented(PARAMETERS, SCHEMAS), responses=PAST_LAST_PAGE
 )
-def leaderboard_api(request: Request) -> JSONResponse:
+def leaderboard_api(request: Request) -> AtlasJSONResponse:
     """The leaderboard page as JSON: one page of rows with every score's interval and n,
     and each model's arena rating (null unless its reference or name fought in the arena)."""
     board, query, selection, arena = _select(request, DEFAULT_PER_PAGE)
@@ -98,7 +98,7 @@ def leaderboard_api(request: Request) -> JSONResponse:
 @router.get(
     "/api/leaderboard.json", openapi_extra=documented(PARAMETERS, SCHEMAS), responses=PAST_LAST_PAGE
 )
-def leaderboard_json_download(request: Request) -> JSONResponse:
+def leaderboard_json_download(request: Request) -> AtlasJSONResponse:
     """Download every row matching the filters as JSON (paged only when asked)."""
     board, query, selection, arena = _select(request, None)
     text = board_json_text(board, query, selection, arena)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.leaderboard import LeaderboardRow
 from evalatlas.store import EvalResult
 from evalatlas.web.cells import cell_view, format_parameters
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_view import (
     eval_card_lines,
     find_row,
@@ -63,7 +63,7 @@ def model_page(request: Request, key: str) -> HTMLResponse:
 
 
 @router.get("/api/models/{key}")
-def model_api(request: Request, key: str) -> JSONResponse:
+def model_api(request: Request, key: str) -> AtlasJSONResponse:
     """A model's card, leaderboard cells and its stored runs (the newest of each spec, and
     any the leaderboard cites) with their eval cards."""
     row, _, runs = _model(request, key)

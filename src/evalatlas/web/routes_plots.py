@@ -4,10 +4,10 @@ drawn as inline SVG on the server; each chart's data under ``/api/plots/...``.""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.outliers import find_outliers
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_filters import FILTER_PARAMETERS, filtered_rows, read_filters
 from evalatlas.web.pages import documented, render
 from evalatlas.web.plot_view import (
@@ -37,7 +37,7 @@ def plots_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/plots/score-vs-params", openapi_extra=documented(SCATTER_PARAMETERS))
-def score_vs_params_api(request: Request) -> JSONResponse:
+def score_vs_params_api(request: Request) -> AtlasJSONResponse:
     """Each model's average against its parameter count, with its size class, z-score
     within the class (the others' mean and sd) and whether it is flagged as an outlier."""
     board, query, own = read_filters(request, ("z",))
@@ -46,7 +46,7 @@ def score_vs_params_api(request: Request) -> JSONResponse:
 
 
 @router.get("/api/plots/ranks", openapi_extra=documented(RANK_PARAMETERS))
-def ranks_api(request: Request) -> JSONResponse:
+def ranks_api(request: Request) -> AtlasJSONResponse:
     """Ranked models, best first: rank, 95% bootstrap rank interval and tie group."""
     board, query, own = read_filters(request, ("limit",))
     return json_response(ranks_json(board, filtered_rows(board, query), read_limit(own)))

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from evalatlas.errors import SubmissionRefused
 from evalatlas.store import SubmissionStatus
 from evalatlas.web.bodies import body_schema, read_form, read_json
 from evalatlas.web.errors import InvalidParameter, NotFound
+from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.pages import RowId, documented, query_reader, render, web_state
 from evalatlas.web.queue_view import (
     FORM_FIELDS,
@@ -73,14 +74,14 @@ def _form(
 
 
 @router.post("/api/submissions", status_code=201, openapi_extra=body_schema(SubmissionBody))
-async def submit_api(request: Request) -> JSONResponse:
+async def submit_api(request: Request) -> AtlasJSONResponse:
     """Check and queue an evaluation: 201 with the PENDING submission and the checks'
     notes (what the worker still has to verify), or 422 saying what to change."""
     body = await read_json(request, SubmissionBody)
     submission_request = request_from_body(body)
     state = web_state(request)
     queued = await run_in_threadpool(queue_submission, state, submission_request)
-    return JSONResponse(submission_json(queued), status_code=201)
+    return AtlasJSONResponse(submission_json(queued), status_code=201)
 
 
 @router.get("/queue", response_class=HTMLResponse, include_in_schema=False)
@@ -99,13 +100,13 @@ def queue_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/submissions", openapi_extra=documented(QUEUE_PARAMETERS))
-def queue_api(request: Request) -> JSONResponse:
+def queue_api(request: Request) -> AtlasJSONResponse:
     """Submissions, newest first (the latest 200), with status, notes, error and log, and
     how many there are of each status."""
     status = _status(request)
     queue = web_state(request).store.submissions()
     now = datetime.now(UTC)
-    return JSONResponse(
+    return AtlasJSONResponse(
         {
             "counts": {str(k): v for k, v in queue.counts().items()},
             "submissions": [submission_json(s, now) for s in queue.recent(status)],
@@ -114,13 +115,13 @@ def queue_api(request: Request) -> JSONResponse:
 
 
 @router.get("/api/submissions/{submission_id}")
-def submission_api(request: Request, submission_id: RowId) -> JSONResponse:
+def submission_api(request: Request, submission_id: RowId) -> AtlasJSONResponse:
     """One submission with its status, notes, one-line error and log."""
     query_reader(request, ())
     found = web_state(request).store.submissions().get(submission_id)
     if found is None:
         raise NotFound(f"no submission {submission_id}; see /api/submissions")
-    return JSONResponse(submission_json(found))
+    return AtlasJSONResponse(submission_json(found))
 
 
 def _status(request: Request) -> SubmissionStatus | None:

@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.leaderboard import LeaderboardRow
 from evalatlas.store import EvalResult
 from evalatlas.web.board_export import card_json, model_url
-from evalatlas.web.jsonable import json_response
+from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_view import find_row, model_runs, samples_url
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.samples_view import (
@@ -110,7 +110,7 @@ def samples_page(request: Request, key: str, run_id: str) -> HTMLResponse:
 @router.get(
     "/api/models/{key}/runs/{run_id}/samples", openapi_extra=documented(PARAMETERS, SCHEMAS)
 )
-def samples_api(request: Request, key: str, run_id: str) -> JSONResponse:
+def samples_api(request: Request, key: str, run_id: str) -> AtlasJSONResponse:
     """One page of a run's per-sample records: prompt, choices, answer, gold and score."""
     browsed = _browse(request, key, run_id)
     page, query = browsed.page, browsed.query

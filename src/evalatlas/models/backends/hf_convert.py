@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evalatlas.errors import ConfigError, ModelError
+from evalatlas.jsonio import dumps
 from evalatlas.models.backends.hf import HFSource, import_hf, load_pretrained
 
 MARKER = "evalatlas-conversion.json"
@@ -98,7 +99,7 @@ def _write_folder(gguf_path: Path, staging: Path, source: dict[str, Any]) -> Non
         "versions": {"torch": hf.torch.__version__, "transformers": hf.transformers.__version__},
     }
     # Written last: its presence is what marks the folder complete.
-    (staging / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (staging / MARKER).write_text(dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def _publish(staging: Path, out_dir: Path, source: dict[str, Any]) -> None:
