@@ -29,7 +29,7 @@ SOURCE = Path(evalatlas.__file__).parent
 NOT_OUTPUT = {
     "arena/exporter.py",  # a battle log: names, outcomes and integer counts
     "arena/importer.py",
-    "judge/battle_items.py",
+    "judge/run/battle_items.py",
     "judge/templates.py",
     "judge/votes.py",
     "models/cache.py",
