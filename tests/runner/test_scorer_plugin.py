@@ -13,6 +13,7 @@ import pytest
 from evalatlas.data import Sample
 from evalatlas.models import Model, RetryPolicy
 from evalatlas.runner import EvalConfig, evaluate
+from evalatlas.runner.groups import shared_scorer
 from evalatlas.scoring.identity import ScorerIdentity
 from evalatlas.store.records import EvalSpec
 from evalatlas.store.workspace import Store
@@ -96,8 +97,8 @@ def test_a_new_scorer_runs_through_the_runner_and_is_on_the_card(tmp_path: Path)
         assert again.reused and again.result.spec.scorer == card
 
 
-def test_the_scorer_is_recorded_but_not_hashed() -> None:
-    spec = EvalSpec(
+def _spec() -> EvalSpec:
+    return EvalSpec(
         model_reference="m",
         model_name="m",
         model_fingerprint="f",
@@ -109,9 +110,21 @@ def test_the_scorer_is_recorded_but_not_hashed() -> None:
         num_fewshot=0,
         fewshot_seed=1234,
     )
+
+
+def test_the_scorer_is_recorded_but_not_hashed() -> None:
+    spec = _spec()
     scored = spec.model_copy(update={"scorer": {"name": "exact_match", "settings": {}}})
     # A result stored before scorers were recorded has the same hash, so it is reused.
     assert scored.spec_hash() == spec.spec_hash()
     stored = json.loads(spec.model_dump_json())
     del stored["scorer"]
     assert EvalSpec.model_validate(stored).spec_hash() == scored.spec_hash()
+
+
+def test_a_group_names_its_members_scorer_only_when_they_share_one() -> None:
+    exact = {"name": "exact_match", "settings": {}}
+    math = {"name": "math_answer_equivalence", "settings": {}}
+    alike = [_spec().model_copy(update={"scorer": exact}) for _ in range(2)]
+    assert shared_scorer(alike) == exact
+    assert shared_scorer([*alike, _spec().model_copy(update={"scorer": math})]) is None
