@@ -313,3 +313,12 @@ def test_two_writers_and_a_reader_at_once_on_a_fresh_workspace(
     with Store.open(workspace) as store:
         assert sorted(r.run_id for r in store.list_results()) == sorted(saved)
         assert len(parquet_files(store)) == 2 * per_writer
+
+
+def test_the_spec_hash_of_an_unchanged_spec_stays_as_stored(make_spec: Any) -> None:
+    # The value stored results were saved under: a new recorded-only field (such as the
+    # scorer) must not change it, or every stored result would be run again.
+    spec = make_spec()
+    assert spec.spec_hash() == "0a0e3a85d48a66412f268ccc54824ee1f7d4349bfeab45d969e1fa21090ce736"
+    scored = spec.model_copy(update={"scorer": {"name": "choice_loglikelihood", "settings": {}}})
+    assert scored.spec_hash() == spec.spec_hash()

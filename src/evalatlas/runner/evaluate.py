@@ -13,7 +13,7 @@ from uuid import uuid4
 import numpy as np
 
 from evalatlas.models import Model
-from evalatlas.requests import AnyResponse, RequestKind
+from evalatlas.requests import AnyResponse
 from evalatlas.runner.cache import StoreResponseCache
 from evalatlas.runner.groups import group_results
 from evalatlas.runner.model_cards import catalog_name, model_card_metadata
@@ -21,7 +21,6 @@ from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, plan_tasks
 from evalatlas.runner.progress import NullProgress, ProgressReporter
 from evalatlas.runner.records import metric_record, sample_record, truncated_requests
-from evalatlas.scoring.normalised import random_baseline
 from evalatlas.store.records import EvalResult, MetricRecord, SampleRecord
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.task import SampleOutcome, Task
@@ -139,20 +138,9 @@ def _finish_task(
         group=task.group,
         truncated_samples=truncated_samples,
         context_length=context_length,
-        random_baseline=task_random_baseline(task),
+        random_baseline=task.random_baseline(),
     )
     return TaskOutcome(result, reused=False, samples=tuple(records))
-
-
-def task_random_baseline(task: Task) -> float | None:
-    """What uniform guessing scores on ``task``: 1 / n_choices for multiple choice that
-    declares its number of choices, 0 for free generation, None otherwise (perplexity, or
-    multiple choice whose number of choices varies and was not declared)."""
-    if task.output_type == RequestKind.GENERATE:
-        return 0.0
-    if task.output_type == RequestKind.LOGLIKELIHOOD and task.n_choices:
-        return random_baseline(task.n_choices)
-    return None
 
 
 def _metric_records(

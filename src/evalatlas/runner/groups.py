@@ -7,6 +7,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from evalatlas.runner.outcome import TaskOutcome
@@ -56,8 +57,16 @@ def _group_spec(group: str, specs: list[EvalSpec]) -> EvalSpec:
             "task_version": "group",
             "task_hash": digest([s.task_hash for s in specs]),
             "data_fingerprint": digest([s.data_fingerprint for s in specs]),
+            "scorer": shared_scorer(specs),
         }
     )
+
+
+def shared_scorer(specs: Sequence[EvalSpec]) -> dict[str, Any] | None:
+    """The scorer every member was graded by; None when they differ (then each member's
+    card says its own)."""
+    first = specs[0].scorer
+    return first if all(spec.scorer == first for spec in specs) else None
 
 
 def _group_result(spec: EvalSpec, outcomes: list[TaskOutcome], store: Store | None) -> EvalResult:

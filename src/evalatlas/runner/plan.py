@@ -107,6 +107,7 @@ def build_spec(
     model: Model, task: Task, data: TaskData, config: EvalConfig, options: PromptOptions
 ) -> EvalSpec:
     info = model.info
+    scorer = task.scorer_identity()
     num_fewshot = task.default_num_fewshot if config.num_fewshot is None else config.num_fewshot
     return EvalSpec(
         model_reference=info.reference,
@@ -127,6 +128,7 @@ def build_spec(
         generation_kwargs=task.generation_kwargs(),
         backend_settings={"chat_messages": options.chat_messages},
         versions=_versions(info.versions),
+        scorer=scorer.as_record() if scorer is not None else None,
     )
 
 

@@ -17,6 +17,7 @@ from uuid import uuid4
 from evalatlas.errors import DataError, UnsupportedRequestError
 from evalatlas.models import Model
 from evalatlas.runner.evaluate import evaluate_planned
+from evalatlas.runner.groups import shared_scorer
 from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import (
     EvalConfig,
@@ -173,5 +174,6 @@ def _suite_spec(suite: Suite, member_specs: Sequence[EvalSpec]) -> EvalSpec:
             "data_fingerprint": digest([s.data_fingerprint for s in member_specs]),
             "num_fewshot": 0,
             "generation_kwargs": {},
+            "scorer": shared_scorer(member_specs),
         }
     )

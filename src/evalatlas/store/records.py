@@ -38,10 +38,18 @@ class EvalSpec(BaseModel):
     generation_kwargs: dict[str, Any] = Field(default_factory=dict)
     backend_settings: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)
+    # The scorer that graded the task: {"name": ..., "settings": {...}}. None on results
+    # stored before it was recorded.
+    scorer: dict[str, Any] | None = None
 
     def spec_hash(self) -> str:
-        """Hash of the fields that change the numbers (package versions are recorded only)."""
-        payload = self.model_dump(exclude={"versions"})
+        """Hash of the fields that change the numbers.
+
+        Package versions are recorded only. The scorer is recorded only, too: it follows
+        from the task's content, which ``task_hash`` already covers, and leaving it out
+        keeps the hashes of results stored before it was recorded, so they are reused.
+        """
+        payload = self.model_dump(exclude={"versions", "scorer"})
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -23,29 +23,24 @@ row has one, else its position among the subject's rows.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evalatlas.data import DataSource, Sample, load_rows
-from evalatlas.errors import ConfigError, DataError, did_you_mean
-from evalatlas.requests import AnyResponse, Generation
-from evalatlas.scoring import mean_metric
-from evalatlas.scoring.math_answers import gold_answer, score_math_answer
-from evalatlas.scoring.types import MetricValue
+from evalatlas.errors import ConfigError, DataError
+from evalatlas.scoring.math_answers import gold_answer
 from evalatlas.tasks.config import parse_task_config
-from evalatlas.tasks.task import PreparedSample, SampleOutcome, TaskData, first_duplicate_id
+from evalatlas.tasks.scorers.generation import GenerationSettings
+from evalatlas.tasks.scorers.math_answers import METRIC, MathAnswerScorer
+from evalatlas.tasks.task import TaskData, first_duplicate_id
 from evalatlas.tasks.yaml_task import YamlTask
 
 GROUP = "math_hard"
 DATASET_PATH = "lighteval/MATH-Hard"
 LOCAL_FILE = "math/math_test_5000.jsonl"
 LEVEL = "Level 5"
-METRIC = "exact_match"
 # Marks the written examples, whose target is their whole worked solution; an evaluated
 # problem's target is its gold answer alone.
 FEWSHOT_MARK = "few_shot"
@@ -166,11 +161,14 @@ def math_hard_definition(subject: MathSubject) -> dict[str, Any]:
 
 
 class MathHardTask(YamlTask):
-    """One subject of ``math_hard``: a task definition plus MATH answer grading."""
+    """One subject of ``math_hard``: a task definition graded by ``MathAnswerScorer``,
+    reading its subject's rows of the whole MATH test file from a local copy."""
 
     def __init__(self, subject: MathSubject) -> None:
         origin = f"<built-in task {subject.task_name}>"
-        super().__init__(parse_task_config(math_hard_definition(subject), origin), origin=origin)
+        config = parse_task_config(math_hard_definition(subject), origin)
+        scorer = MathAnswerScorer(GenerationSettings.from_config(config))
+        super().__init__(config, origin=origin, scorer=scorer)
         self.subject = subject
 
     def _hash_extra(self) -> dict[str, Any]:
@@ -179,17 +177,6 @@ class MathHardTask(YamlTask):
             "scorer": "evalatlas.scoring.math_answers.score_math_answer",
             "local_rows": {"level": LEVEL, "type": self.subject.type},
         }
-
-    def metric_names(self) -> list[str]:
-        return [METRIC]
-
-    def higher_is_better(self, metric: str) -> bool:
-        if metric != METRIC:
-            raise ConfigError(
-                f"task {self.name} has no metric {metric!r} (has: {METRIC})."
-                + did_you_mean(metric, [METRIC])
-            )
-        return True
 
     # -- rows -> samples ----------------------------------------------------------------
 
@@ -244,22 +231,6 @@ class MathHardTask(YamlTask):
         except DataError as error:
             raise DataError(f"task {self.name}, sample {key}: {error}") from None
         return dataclasses.replace(sample, target=answer)
-
-    # -- responses -> scores -> metrics ---------------------------------------------------
-
-    def score(self, prepared: PreparedSample, responses: Sequence[AnyResponse]) -> SampleOutcome:
-        sample = prepared.sample
-        if len(responses) != 1 or not isinstance(responses[0], Generation):
-            raise TypeError(
-                f"task {self.name}, sample {sample.id}: expected one Generation, got {responses!r}"
-            )
-        graded = score_math_answer(responses[0].text, str(sample.target))
-        return SampleOutcome({METRIC: graded.value}, graded.extracted, graded.explanation)
-
-    def aggregate(
-        self, outcomes: Sequence[SampleOutcome], rng: np.random.Generator
-    ) -> dict[str, MetricValue]:
-        return {METRIC: mean_metric([o.scores.get(METRIC, math.nan) for o in outcomes])}
 
 
 def _row_id(row: Mapping[str, Any], position: str, task: str) -> str:

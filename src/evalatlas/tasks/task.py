@@ -18,6 +18,8 @@ import numpy as np
 from evalatlas.data import Sample
 from evalatlas.prompts import ChatTemplate
 from evalatlas.requests import AnyRequest, AnyResponse, RequestKind
+from evalatlas.scoring.identity import ScorerIdentity
+from evalatlas.scoring.normalised import random_baseline
 from evalatlas.scoring.types import MetricValue
 
 
@@ -112,6 +114,21 @@ class Task(ABC):
 
     def generation_kwargs(self) -> dict[str, Any]:
         return {}
+
+    def random_baseline(self) -> float | None:
+        """What uniform guessing scores: 1 / n_choices for multiple choice that declares
+        its number of choices, 0 for free generation, None otherwise (perplexity, or
+        multiple choice whose number of choices varies and was not declared)."""
+        if self.output_type == RequestKind.GENERATE:
+            return 0.0
+        if self.output_type == RequestKind.LOGLIKELIHOOD and self.n_choices:
+            return random_baseline(self.n_choices)
+        return None
+
+    def scorer_identity(self) -> ScorerIdentity | None:
+        """The scorer that grades this task, recorded on the eval card (None: the task
+        grades by itself)."""
+        return None
 
 
 def first_duplicate_id(samples: Sequence[Sample]) -> str | None:

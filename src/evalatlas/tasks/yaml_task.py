@@ -32,6 +32,7 @@ from evalatlas.data.files import Row
 from evalatlas.errors import ConfigError, DataError
 from evalatlas.tasks.config import LocalFileConfig, TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
+from evalatlas.tasks.scorers import Scorer
 from evalatlas.tasks.task import TaskData
 from evalatlas.tasks.yaml_loader import read_task_yaml
 
@@ -57,12 +58,13 @@ class YamlTask(ConfigTask):
         *,
         origin: str,
         metadata: dict[str, Any] | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         if config.dataset_path is None:
             raise ConfigError(f"{origin}: dataset_path is required")
         if config.eval_split() is None:
             raise ConfigError(f"{origin}: set test_split or validation_split")
-        super().__init__(config, origin=origin, metadata=metadata)
+        super().__init__(config, origin=origin, metadata=metadata, scorer=scorer)
 
     @classmethod
     def from_file(cls, path: Path) -> YamlTask:
