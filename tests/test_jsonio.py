@@ -36,6 +36,7 @@ NOT_OUTPUT = {
     "prompts/chat.py",
     "requests/types.py",
     "runner/cache.py",
+    "scoring/identity.py",  # a scorer identity's canonical settings text
     "scoring/math_answers.py",
     "scoring/math_latex.py",
     "store/records.py",
