@@ -27,7 +27,6 @@ SOURCE = Path(evalatlas.__file__).parent
 # json.dumps elsewhere writes no output: it makes hash and cache keys, a chat template's
 # ``tojson``, a copy of a schema, or messages between the scorer and its sandbox.
 NOT_OUTPUT = {
-    "arena/exporter.py",  # a battle log: names, outcomes and integer counts
     "arena/importer.py",
     "judge/run/battle_items.py",
     "judge/templates.py",

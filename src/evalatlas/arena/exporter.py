@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from evalatlas.jsonio import dumps
 from evalatlas.outcomes import ARENA_WINNER_OF, Outcome
 from evalatlas.store import DecidedBattle
 
@@ -29,7 +29,7 @@ def battle_log_text(battles: Iterable[DecidedBattle], *, as_csv: bool) -> tuple[
 
 def _json_text(battles: list[DecidedBattle]) -> str:
     items = [_arena_item(battle) for battle in battles]
-    return json.dumps(items, ensure_ascii=False, indent=1) + "\n"
+    return dumps(items, indent=1) + "\n"
 
 
 def _arena_item(battle: DecidedBattle) -> dict[str, Any]:

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evalatlas.errors import ConfigError
+from evalatlas.jsonio import json_ready
 from evalatlas.judge.evidence import AuditedPair, PairEvidence, as_evidence
 from evalatlas.judge.evidence import answer_length as answer_length  # its former home
 from evalatlas.judge.verdicts import InconsistentPolicy, PairOutcome, counted_outcome
@@ -356,8 +357,8 @@ class BiasAudit:
     verdict_source: str | None = None  # "text" or "choice"; None for no pairs
 
     def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; NaN becomes null."""
-        cleaned: dict[str, Any] = _without_nan(asdict(self))
+        """A JSON-ready dict; NaN (and infinity) becomes null, as all JSON does."""
+        cleaned: dict[str, Any] = json_ready(asdict(self))
         return cleaned
 
 
@@ -437,12 +438,3 @@ def _battle_table_or_empty(
         tuple(None for _ in rows),
     )
 
-
-def _without_nan(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_nan(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_without_nan(item) for item in value]
-    return value
