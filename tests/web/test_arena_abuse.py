@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from evalatlas.arena import ArenaConfig, BattleLimits
 from evalatlas.store import Store, VoteLimits
 from evalatlas.web import create_app
-from evalatlas.web.voter import COOKIE
+from evalatlas.web.arena.voter import COOKIE
 
 from .arena_workspace import add_undecided, undecided_battle
 

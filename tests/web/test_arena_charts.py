@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from evalatlas.web.arena_charts import (
+from evalatlas.web.arena.charts import (
     LABEL_ANGLE,
     LABEL_CHAR_WIDTH,
     RatingInput,

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from evalatlas.store import Store, VoteRequest, VoteSource
 from evalatlas.web import create_app
+from evalatlas.web.arena.voter import voter_label
 from evalatlas.web.arena_state import COLUMN_CHECK_S
-from evalatlas.web.voter import voter_label
 
 from .arena_workspace import (
     CATEGORIES,

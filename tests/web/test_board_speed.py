@@ -19,9 +19,9 @@ from evalatlas.jsonio import json_ready
 from evalatlas.web.app import template_environment
 from evalatlas.web.board_export import board_json, board_json_text
 from evalatlas.web.board_memo import _VALUES, memoised
-from evalatlas.web.board_page import row_view, rows_html
 from evalatlas.web.board_query import SIZE_PRESETS, BoardQuery, select_rows, sort_rows
 from evalatlas.web.errors import NotFound
+from evalatlas.web.leaderboard.page import row_view, rows_html
 
 TYPES = ("pretrained", "instruction-tuned", "merge", "unknown")
 NAMES = ("Alpha", "beta", "Straße", "GAMMA", "delta-7b", "Ωmega")

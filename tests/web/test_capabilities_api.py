@@ -16,13 +16,11 @@ from analysis.skilled_workspace import HOSTILE_NAME, OUTLIER_NAME, TWINS, fill_s
 from evalatlas.analysis import build_leaderboard
 from evalatlas.analysis.capability import capability_map
 from evalatlas.store import FlagKind, Store
-from evalatlas.web import create_app, routes_capabilities
-from evalatlas.web.routes_capabilities import (
-    CAPABILITY_PARAMETERS,
-    DISCOVER_PARAMETERS,
-    board_capabilities,
-)
-from evalatlas.web.routes_plots import SCATTER_PARAMETERS
+from evalatlas.web import create_app
+from evalatlas.web.capabilities import routes as routes_capabilities
+from evalatlas.web.capabilities.routes import board_capabilities
+from evalatlas.web.capabilities.view import CAPABILITY_PARAMETERS, DISCOVER_PARAMETERS
+from evalatlas.web.plots.view import SCATTER_PARAMETERS
 
 ALL_NAMES = {
     "Pocket 0.5B",

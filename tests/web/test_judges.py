@@ -108,7 +108,7 @@ def test_unknown_query_parameters_are_refused(client: TestClient) -> None:
 
 def test_the_web_app_reads_judge_votes_without_loading_models() -> None:
     code = (
-        "import sys, evalatlas.web, evalatlas.web.routes_judges\n"
+        "import sys, evalatlas.web, evalatlas.web.judges.routes\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('evalatlas.models'))\n"
         "print(loaded)"
     )

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from evalatlas.queue import check_submission
 from evalatlas.web import create_app
-from evalatlas.web.admin import TOKEN_VARIABLE
+from evalatlas.web.admin.access import TOKEN_VARIABLE
 
 schemathesis = pytest.importorskip(
     "schemathesis", reason="needs schemathesis: pip install 'evalatlas[dev]'"

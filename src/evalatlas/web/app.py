@@ -20,43 +20,41 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from evalatlas import __version__
 from evalatlas.arena import Answerer, Arena, ArenaConfig
 from evalatlas.store import Store
-from evalatlas.web import (
-    routes_admin,
-    routes_arena,
-    routes_arena_ratings,
-    routes_capabilities,
-    routes_compare,
-    routes_judges,
-    routes_leaderboard,
-    routes_models,
-    routes_plots,
-    routes_queue,
-    routes_samples,
-)
-from evalatlas.web.admin import AdminAccess
+from evalatlas.web.admin import routes as admin_routes
+from evalatlas.web.admin.access import AdminAccess
+from evalatlas.web.arena import rating_routes as arena_rating_routes
+from evalatlas.web.arena import routes as arena_routes
+from evalatlas.web.arena.voter import VoterIdentity
+from evalatlas.web.capabilities import routes as capability_routes
+from evalatlas.web.compare import routes as compare_routes
 from evalatlas.web.errors import install_error_handlers
 from evalatlas.web.headers import SecurityHeaders
 from evalatlas.web.jsonable import AtlasJSONResponse
+from evalatlas.web.judges import routes as judge_routes
+from evalatlas.web.leaderboard import routes as leaderboard_routes
+from evalatlas.web.models import routes as model_routes
+from evalatlas.web.models import sample_routes
 from evalatlas.web.openapi_doc import document_error_responses
+from evalatlas.web.plots import routes as plot_routes
 from evalatlas.web.public_paths import public_reference
+from evalatlas.web.queue import routes as queue_routes
 from evalatlas.web.state import SubmissionCheck, WebState
-from evalatlas.web.voter import VoterIdentity
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The arena's routes first: its vote is the busiest request, and every router tried before
 # the one that matches costs each request a little.
 ROUTES = (
-    routes_arena,
-    routes_arena_ratings,
-    routes_judges,
-    routes_leaderboard,
-    routes_models,
-    routes_samples,
-    routes_compare,
-    routes_capabilities,
-    routes_plots,
-    routes_queue,
-    routes_admin,
+    arena_routes,
+    arena_rating_routes,
+    judge_routes,
+    leaderboard_routes,
+    model_routes,
+    sample_routes,
+    compare_routes,
+    capability_routes,
+    plot_routes,
+    queue_routes,
+    admin_routes,
 )
 
 

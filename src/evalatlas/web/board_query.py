@@ -30,6 +30,24 @@ SIZE_PRESETS: dict[str, tuple[int | None, int | None]] = {
     "mid": (8 * 10**9, 40 * 10**9),
     "large": (40 * 10**9, None),
 }
+# The board's query parameters as the API documents them (the model filters reuse them).
+PARAMETERS = {
+    "sort": "Column to sort by: rank, name, type, parameters, quantisation, licence, "
+    "average or a task name (default average).",
+    "order": "asc or desc (default: desc for scores and sizes, asc for text and rank).",
+    "q": "Text searched in model names and references (case-insensitive).",
+    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
+    "(quantisation is a property of its own: see quantisation).",
+    "params": "Size preset: edge (<1B), consumer (1B-8B), mid (8B-40B), large (>=40B).",
+    "params_min": "Smallest parameter count, inclusive (e.g. 500M, 1.5B).",
+    "params_max": "Largest parameter count, inclusive (e.g. 8B).",
+    "licence": "Licence, repeatable (case-insensitive).",
+    "quantisation": "Quantisation, repeatable (e.g. Q4_1, F32).",
+    "columns": "Task columns to show, repeatable or comma-separated (default all).",
+    "page": "Page number, from 1.",
+    "per_page": "Rows per page, 1-200 (default 50; downloads default to every row).",
+    "show_flagged": "1: also show models flagged by a moderator (hidden and unranked by default).",
+}
 FIXED_COLUMNS = ("rank", "name", "type", "parameters", "quantisation", "licence", "average")
 TEXT_COLUMNS = frozenset({"name", "type", "quantisation", "licence"})
 ASCENDING_BY_DEFAULT = TEXT_COLUMNS | {"rank"}

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from fastapi import Request
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
+from evalatlas.web.board_query import PARAMETERS as LEADERBOARD_PARAMETERS
 from evalatlas.web.board_query import BoardQuery, parse_board_query, select_rows, wants_flagged
 from evalatlas.web.pages import web_state
 from evalatlas.web.params import ParamReader
-from evalatlas.web.routes_leaderboard import PARAMETERS as LEADERBOARD_PARAMETERS
 
 FILTER_NAMES = (
     "q",

@@ -15,9 +15,9 @@ from jinja2 import Environment
 from evalatlas.analysis.leaderboard import Leaderboard, build_leaderboard, leaderboard_fingerprint
 from evalatlas.arena import Arena
 from evalatlas.store import SampleRecord, Store, SubmissionRequest
-from evalatlas.web.admin import AdminAccess
+from evalatlas.web.admin.access import AdminAccess
+from evalatlas.web.arena.voter import VoterIdentity
 from evalatlas.web.arena_state import ArenaViews
-from evalatlas.web.voter import VoterIdentity
 
 RECENT_RUNS = 4
 

@@ -11,7 +11,7 @@ from evalatlas.analysis.leaderboard import LeaderboardRow
 from evalatlas.store import EvalResult
 from evalatlas.web.cells import cell_view, format_parameters
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.model_view import (
+from evalatlas.web.models.view import (
     eval_card_lines,
     find_row,
     latest_runs,

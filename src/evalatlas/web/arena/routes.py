@@ -26,7 +26,7 @@ from evalatlas.arena import PromptItem, vote_or_raise
 from evalatlas.errors import ArenaError, ModelError, RetryLater
 from evalatlas.outcomes import Outcome
 from evalatlas.store import Battle
-from evalatlas.web.arena_view import (
+from evalatlas.web.arena.view import (
     BATTLE_FIELDS,
     OUTCOME_LABELS,
     VOTE_FIELDS,
@@ -40,13 +40,13 @@ from evalatlas.web.arena_view import (
     clean_category,
     vote_answer,
 )
+from evalatlas.web.arena.voter import RequestVoter, set_cookie
 from evalatlas.web.bodies import body_schema, read_form, read_json
 from evalatlas.web.errors import Forbidden, InvalidParameter, Unavailable, status_for
 from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.openapi_doc import ErrorBody
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.state import WebState
-from evalatlas.web.voter import RequestVoter, set_cookie
 
 router = APIRouter()
 ResponseT = TypeVar("ResponseT", bound=Response)

@@ -13,9 +13,7 @@ from evalatlas.analysis.leaderboard import LeaderboardRow
 from evalatlas.store import EvalResult
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.model_view import find_row, model_runs, samples_url
-from evalatlas.web.pages import documented, query_reader, render, web_state
-from evalatlas.web.samples_view import (
+from evalatlas.web.models.samples_view import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -28,6 +26,8 @@ from evalatlas.web.samples_view import (
     sample_json,
     sample_page,
 )
+from evalatlas.web.models.view import find_row, model_runs, samples_url
+from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
 

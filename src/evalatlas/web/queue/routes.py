@@ -20,7 +20,7 @@ from evalatlas.web.bodies import body_schema, read_form, read_json
 from evalatlas.web.errors import InvalidParameter, NotFound
 from evalatlas.web.jsonable import AtlasJSONResponse
 from evalatlas.web.pages import RowId, documented, query_reader, render, web_state
-from evalatlas.web.queue_view import (
+from evalatlas.web.queue.view import (
     FORM_FIELDS,
     SubmissionBody,
     queue_submission,

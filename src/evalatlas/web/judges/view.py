@@ -25,8 +25,8 @@ from evalatlas.judge.store_audit import StoredAudit, audit_prompts, audit_stored
 from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import RankAgreement
 from evalatlas.store import ArenaRecords
+from evalatlas.web.arena.ratings_view import counts_json, rating_json
 from evalatlas.web.arena_column import ShownNames, shown_name
-from evalatlas.web.arena_ratings_view import counts_json, rating_json
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.cells import finite
 

@@ -30,8 +30,15 @@ from evalatlas.web.charts import (
     scatter_chart,
 )
 from evalatlas.web.errors import InvalidParameter
+from evalatlas.web.model_filters import FILTER_PARAMETERS
 from evalatlas.web.params import ParamReader
 
+THRESHOLD = {
+    "z": "Flag a model whose z-score within its size class is at least this, 0-100 (default 2)."
+}
+LIMIT = {"limit": "Ranked models drawn, best first, 1-500 (default 50)."}
+SCATTER_PARAMETERS = {**FILTER_PARAMETERS, **THRESHOLD}
+RANK_PARAMETERS = {**FILTER_PARAMETERS, **LIMIT}
 DEFAULT_RANK_LIMIT = 50
 MAX_RANK_LIMIT = 500
 MAX_THRESHOLD = 100.0

@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from evalatlas.arena import RatingOptions, Standings
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
-from evalatlas.web.arena_column import names_by_reference
-from evalatlas.web.arena_ratings_view import (
+from evalatlas.web.arena.ratings_view import (
     RATING_PARAMETERS,
     RATING_SCHEMAS,
     RatingQuery,
@@ -24,6 +23,7 @@ from evalatlas.web.arena_ratings_view import (
     voter_json,
     voters_json,
 )
+from evalatlas.web.arena_column import names_by_reference
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.pages import documented, query_reader, render, web_state

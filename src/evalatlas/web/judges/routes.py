@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from evalatlas.web.arena_column import names_by_reference
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.judge_pairs_view import (
+from evalatlas.web.judges.pairs_view import (
     PAGE_SIZE,
     PAIR_PARAMETERS,
     PairsQuery,
@@ -19,7 +19,7 @@ from evalatlas.web.judge_pairs_view import (
     people_votes,
     read_pairs_query,
 )
-from evalatlas.web.judge_view import (
+from evalatlas.web.judges.view import (
     judges_context,
     judges_json,
     judges_page,

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from evalatlas.analysis.leaderboard import Leaderboard
 from evalatlas.web.arena_column import ArenaColumn
 from evalatlas.web.board_export import board_csv, board_json_text
-from evalatlas.web.board_page import RowRenderer, leaderboard_context
 from evalatlas.web.board_query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
     MAX_PER_PAGE,
     MODEL_TYPES,
+    PARAMETERS,
     SIZE_PRESETS,
     BoardQuery,
     BoardSelection,
@@ -24,29 +24,12 @@ from evalatlas.web.board_query import (
     wants_flagged,
 )
 from evalatlas.web.jsonable import AtlasJSONResponse, SerialisedJSONResponse
+from evalatlas.web.leaderboard.page import RowRenderer, leaderboard_context
 from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 from evalatlas.web.params import MAX_TEXT_LENGTH
 
 router = APIRouter()
-
-PARAMETERS = {
-    "sort": "Column to sort by: rank, name, type, parameters, quantisation, licence, "
-    "average or a task name (default average).",
-    "order": "asc or desc (default: desc for scores and sizes, asc for text and rank).",
-    "q": "Text searched in model names and references (case-insensitive).",
-    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
-    "(quantisation is a property of its own: see quantisation).",
-    "params": "Size preset: edge (<1B), consumer (1B-8B), mid (8B-40B), large (>=40B).",
-    "params_min": "Smallest parameter count, inclusive (e.g. 500M, 1.5B).",
-    "params_max": "Largest parameter count, inclusive (e.g. 8B).",
-    "licence": "Licence, repeatable (case-insensitive).",
-    "quantisation": "Quantisation, repeatable (e.g. Q4_1, F32).",
-    "columns": "Task columns to show, repeatable or comma-separated (default all).",
-    "page": "Page number, from 1.",
-    "per_page": "Rows per page, 1-200 (default 50; downloads default to every row).",
-    "show_flagged": "1: also show models flagged by a moderator (hidden and unranked by default).",
-}
 
 _REPEATABLE = {"type": "array", "items": {"type": "string", "maxLength": MAX_TEXT_LENGTH}}
 SCHEMAS: dict[str, dict[str, Any]] = {

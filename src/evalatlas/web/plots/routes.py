@@ -8,9 +8,11 @@ from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.outliers import find_outliers
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.model_filters import FILTER_PARAMETERS, filtered_rows, read_filters
+from evalatlas.web.model_filters import filtered_rows, read_filters
 from evalatlas.web.pages import documented, render
-from evalatlas.web.plot_view import (
+from evalatlas.web.plots.view import (
+    RANK_PARAMETERS,
+    SCATTER_PARAMETERS,
     plots_context,
     ranks_json,
     read_config,
@@ -19,13 +21,6 @@ from evalatlas.web.plot_view import (
 )
 
 router = APIRouter()
-
-THRESHOLD = {
-    "z": "Flag a model whose z-score within its size class is at least this, 0-100 (default 2)."
-}
-LIMIT = {"limit": "Ranked models drawn, best first, 1-500 (default 50)."}
-SCATTER_PARAMETERS = {**FILTER_PARAMETERS, **THRESHOLD}
-RANK_PARAMETERS = {**FILTER_PARAMETERS, **LIMIT}
 
 
 @router.get("/plots", response_class=HTMLResponse, include_in_schema=False)

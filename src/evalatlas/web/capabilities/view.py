@@ -35,8 +35,24 @@ from evalatlas.web.cells import (
     random_json,
 )
 from evalatlas.web.errors import InvalidParameter
+from evalatlas.web.model_filters import FILTER_PARAMETERS
 from evalatlas.web.params import MAX_TEXT_LENGTH, ParamReader, check_page
 
+CAPABILITY_PARAMETERS = {
+    **FILTER_PARAMETERS,
+    "sort": "average (leaderboard order, default), name, or a category id to sort by its score.",
+    "page": "Page number, from 1.",
+    "per_page": "Rows per page, 1-500 (default 100).",
+}
+DISCOVER_PARAMETERS = {
+    "category": "Category id: knowledge, reasoning, math, instruction_following, "
+    "truthfulness or other (default: the first category the board has).",
+    "params_max": "Largest parameter count, inclusive (e.g. 8B); unknown sizes never match.",
+    "licence": "Licence, repeatable (case-insensitive).",
+    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
+    "(quantisation is a property of its own: see quantisation).",
+    "show_flagged": FILTER_PARAMETERS["show_flagged"],
+}
 HEAT_BINS = 10
 DEFAULT_HEATMAP_ROWS = 100
 MAX_HEATMAP_ROWS = 500

@@ -1,5 +1,5 @@
 """Admin endpoints under ``/api/admin``: flag a model, remove a flag, correct a model's card,
-read the moderation log. Each needs the admin token (see ``evalatlas.web.admin``) and the
+read the moderation log. Each needs the admin token (see ``evalatlas.web.admin.access``) and the
 admin's name; each change is logged, with its author and time, in the same transaction."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from evalatlas.analysis.leaderboard import moderated_cards
 from evalatlas.analysis.model_cards import CardOverrides, ModelCard
 from evalatlas.errors import did_you_mean
 from evalatlas.store import FlagKind, ModelFlag, Store
-from evalatlas.web.admin import actor
+from evalatlas.web.admin.access import actor
 from evalatlas.web.board_export import card_json
 from evalatlas.web.bodies import body_schema, read_json, web_link
 from evalatlas.web.errors import NotFound

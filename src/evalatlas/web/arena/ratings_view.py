@@ -16,12 +16,12 @@ from evalatlas.arena import RatingOptions, Standings, VoterReport
 from evalatlas.outcomes import VoteSource
 from evalatlas.ratings import Rating, RatingTable
 from evalatlas.store import ArenaCounts
-from evalatlas.web.arena_charts import HeatChart, RatingInput, rating_chart, win_heatmap
+from evalatlas.web.arena.charts import HeatChart, RatingInput, rating_chart, win_heatmap
+from evalatlas.web.arena.voter import voter_label
 from evalatlas.web.arena_column import ShownNames, shown_name
 from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.cells import finite
 from evalatlas.web.params import ParamReader
-from evalatlas.web.voter import voter_label
 
 DEFAULT_ROUNDS = 200
 MAX_MATRIX_MODELS = 40

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from evalatlas.analysis.compare import Comparison, compare_models, summary
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.web.board_export import model_url
-from evalatlas.web.compare_view import (
+from evalatlas.web.compare.view import (
     API_PATH,
     NOTE,
     compare_url,
@@ -21,7 +21,7 @@ from evalatlas.web.compare_view import (
 )
 from evalatlas.web.errors import InvalidParameter, NotFound
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.model_view import find_row
+from evalatlas.web.models.view import find_row
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()

@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse
 from evalatlas.analysis.capability import CapabilityMap, Discovery, capability_map, discover
 from evalatlas.analysis.leaderboard import Leaderboard
 from evalatlas.web.board_query import wants_flagged
-from evalatlas.web.capability_view import (
+from evalatlas.web.capabilities.view import (
+    CAPABILITY_PARAMETERS,
+    DISCOVER_PARAMETERS,
     HeatmapPage,
     HeatmapQuery,
     capabilities_json,
@@ -28,29 +30,13 @@ from evalatlas.web.capability_view import (
 )
 from evalatlas.web.errors import InvalidParameter
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
-from evalatlas.web.model_filters import FILTER_PARAMETERS, filtered_rows, read_filters
+from evalatlas.web.model_filters import filtered_rows, read_filters
 from evalatlas.web.openapi_doc import PAST_LAST_PAGE
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
 _maps: dict[int, CapabilityMap] = {}
 _maps_lock = threading.Lock()
-
-CAPABILITY_PARAMETERS = {
-    **FILTER_PARAMETERS,
-    "sort": "average (leaderboard order, default), name, or a category id to sort by its score.",
-    "page": "Page number, from 1.",
-    "per_page": "Rows per page, 1-500 (default 100).",
-}
-DISCOVER_PARAMETERS = {
-    "category": "Category id: knowledge, reasoning, math, instruction_following, "
-    "truthfulness or other (default: the first category the board has).",
-    "params_max": "Largest parameter count, inclusive (e.g. 8B); unknown sizes never match.",
-    "licence": "Licence, repeatable (case-insensitive).",
-    "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
-    "(quantisation is a property of its own: see quantisation).",
-    "show_flagged": FILTER_PARAMETERS["show_flagged"],
-}
 
 
 def board_capabilities(board: Leaderboard) -> CapabilityMap:

@@ -1,0 +1,1 @@
+"""Moderation: flags and card overrides, behind the admin token."""

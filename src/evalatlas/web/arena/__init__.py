@@ -1,0 +1,1 @@
+"""The arena: battles, votes, voters and the arena ratings."""

@@ -1,0 +1,1 @@
+"""The capability map and discovery: which models are good at what."""

@@ -1,0 +1,1 @@
+"""Judges: their verdicts audited against people, and their pairs."""

@@ -1,0 +1,1 @@
+"""The leaderboard: the board page, its CSV and JSON downloads."""

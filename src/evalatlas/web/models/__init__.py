@@ -1,0 +1,1 @@
+"""A model's page and its runs' per-sample records."""

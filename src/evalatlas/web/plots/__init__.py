@@ -1,0 +1,1 @@
+"""Plots over the board: score against size, outliers, ranks."""

@@ -1,0 +1,1 @@
+"""The submission queue: the form, the list and each submission's page."""
