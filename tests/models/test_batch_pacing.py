@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from evalatlas.errors import UnsupportedRequestError
 from evalatlas.models import Model, ModelInfo
 from evalatlas.models.batching import BatchTiming
 from evalatlas.requests import (
@@ -47,10 +48,11 @@ class TimedBackend:
 
     @property
     def supported_kinds(self) -> frozenset[RequestKind]:
-        return frozenset(RequestKind)
+        return frozenset({RequestKind.LOGLIKELIHOOD})
 
     def check_kind(self, kind: RequestKind) -> None:
-        del kind
+        if kind is not RequestKind.LOGLIKELIHOOD:
+            raise UnsupportedRequestError(f"the timed backend scores log-likelihoods, not {kind}")
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
         self.batches.append(list(requests))
@@ -60,10 +62,10 @@ class TimedBackend:
     def loglikelihood_rolling(
         self, requests: Sequence[RollingLoglikelihoodRequest]
     ) -> list[LoglikelihoodResult]:
-        raise NotImplementedError
+        raise UnsupportedRequestError("the timed backend scores log-likelihoods only")
 
     def generate(self, requests: Sequence[GenerateRequest]) -> list[Generation]:
-        raise NotImplementedError
+        raise UnsupportedRequestError("the timed backend scores log-likelihoods only")
 
     def close(self) -> None:
         return None
