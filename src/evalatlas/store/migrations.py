@@ -27,15 +27,20 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
+    column,
     insert,
     inspect,
     select,
+    table,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from evalatlas.errors import StoreError
 from evalatlas.store.columns import NanFloat, PortableJSON, UTCDateTime
 from evalatlas.store.engine import describe, write_transaction
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.schema import schema_migrations
 
 Migration = Callable[[Connection], None]
@@ -305,6 +310,33 @@ def record_vote_clients(conn: Connection) -> None:
     )
 
 
+def record_run_protocols(conn: Connection) -> None:
+    """Each run's protocol hash (what must match for two results to be ranked together,
+    see ``evalatlas.store.protocol``) and whether it covers the whole split, so a board
+    groups runs by protocol in SQL. Runs stored before it are backfilled from their spec.
+
+    The backfill uses today's ``Protocol``; should its hash ever change, a later migration
+    recomputes the column the same way."""
+    conn.exec_driver_sql("ALTER TABLE runs ADD COLUMN protocol_hash VARCHAR(64)")
+    conn.exec_driver_sql("ALTER TABLE runs ADD COLUMN is_full_split BOOLEAN")
+    stored = table("runs", column("run_id"), column("spec", PortableJSON), column("n_samples"))
+    target = table("runs", column("run_id"), column("protocol_hash"), column("is_full_split"))
+    rows = conn.execute(select(stored.c.run_id, stored.c.spec, stored.c.n_samples)).all()
+    values = []
+    for run_id, spec, n_samples in rows:
+        protocol = Protocol.of_stored(spec, n_samples, f"run {run_id}")
+        values.append(
+            {"id": run_id, "hash": protocol.protocol_hash(), "full": protocol.is_full_split}
+        )
+    if values:
+        conn.execute(
+            update(target)
+            .where(target.c.run_id == bindparam("id"))
+            .values(protocol_hash=bindparam("hash"), is_full_split=bindparam("full")),
+            values,
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -317,6 +349,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     create_arena_tables,
     record_vote_details,
     record_vote_clients,
+    record_run_protocols,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Select, insert, or_, select
 
 from evalatlas.store.columns import json_safe
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.records import EvalResult, EvalSpec, MetricRecord
 from evalatlas.store.schema import metrics, models, runs, tasks
 
@@ -76,6 +77,11 @@ def _run_values(conn: Connection, spec: EvalSpec, group: str | None) -> dict[str
     }
 
 
+def _protocol_values(spec: EvalSpec, n_samples: int) -> dict[str, Any]:
+    protocol = Protocol.of(spec, n_samples)
+    return {"protocol_hash": protocol.protocol_hash(), "is_full_split": protocol.is_full_split}
+
+
 def insert_finished(conn: Connection, result: EvalResult, finished_at: datetime) -> None:
     """Insert ``result`` as a FINISHED run with its metrics (in the caller's transaction)."""
     values = _run_values(conn, result.spec, result.group)
@@ -93,6 +99,7 @@ def insert_finished(conn: Connection, result: EvalResult, finished_at: datetime)
             truncated_samples=result.truncated_samples,
             context_length=result.context_length,
             random_baseline=result.random_baseline,
+            **_protocol_values(result.spec, result.n_samples),
             **values,
         )
     )
@@ -115,6 +122,7 @@ def insert_failed(
             usage={},
             details_path=None,
             error=error,
+            **_protocol_values(spec, 0),
             **_run_values(conn, spec, None),
         )
     )

@@ -75,6 +75,9 @@ runs = Table(
     Column("truncated_samples", Integer, nullable=False, server_default="0"),
     Column("context_length", Integer, nullable=True),
     Column("random_baseline", Double, nullable=True),
+    # The run's protocol (``evalatlas.store.protocol``): what must match to rank together.
+    Column("protocol_hash", String(64), nullable=True),
+    Column("is_full_split", Boolean, nullable=True),
     Index("ix_runs_status_created_at", "status", "created_at"),
     Index("ix_runs_status_finished_at", "status", "finished_at"),
 )
