@@ -15,6 +15,7 @@ from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.errors import ConfigError, StoreError
 from evalatlas.models import Model
 from evalatlas.runner import EvalConfig
+from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.suite import evaluate_suite
 from evalatlas.scoring.normalised import mean_of_independent, normalise, normalise_metric
 from evalatlas.scoring.types import MetricValue
@@ -199,17 +200,31 @@ def test_a_model_missing_a_column_has_no_average_and_no_rank(tmp_path: Path) -> 
     )
 
 
-def test_the_latest_run_of_a_task_wins_whatever_its_settings(tmp_path: Path) -> None:
+def test_a_later_run_under_other_settings_does_not_replace_the_ranked_one(
+    tmp_path: Path,
+) -> None:
     data = tmp_path / "data"
     quiz4 = write_quiz(data, tmp_path / "tasks", 4, 20)
     with Store.open(tmp_path / "ws") as store:
-        [zero_shot] = run(store, "random", [quiz4], data, limit=12)
-        [one_shot] = run(store, "random", [quiz4], data, limit=10, num_fewshot=1)
+        [zero_shot] = run(store, "random", [quiz4], data)
+        [one_shot] = run(store, "random", [quiz4], data, num_fewshot=1)
         board = build_leaderboard(store, n_boot=20)
+        chosen = build_leaderboard(
+            store, n_boot=20, protocols={"quiz4": one_shot_hash(store, one_shot)}
+        )
     [row] = board.rows
-    assert zero_shot.result.run_id != one_shot.result.run_id
-    assert row.cells["quiz4"].run_id == one_shot.result.run_id
-    assert row.cells["quiz4"].n == 10
+    [other] = board.unranked
+    # One model per protocol and both full: the fixed tie rule picks one, never "the newest".
+    ranked_run = row.cells["quiz4"].run_id
+    assert ranked_run in {zero_shot.result.run_id, one_shot.result.run_id}
+    assert other.run_id != ranked_run and "another protocol" in other.reason
+    assert chosen.rows[0].cells["quiz4"].run_id == one_shot.result.run_id
+    assert chosen.protocols["quiz4"].label == "1-shot · full"
+
+
+def one_shot_hash(store: Store, outcome: TaskOutcome) -> str:
+    [protocol] = store.protocols_of([outcome.result.run_id]).values()
+    return protocol.protocol_hash()[:12]
 
 
 def test_suites_and_lower_is_better_tasks_are_no_columns(tmp_path: Path) -> None:

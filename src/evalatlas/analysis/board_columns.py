@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from evalatlas.analysis.board_protocols import (
+    ProtocolChoice,
+    ProtocolSelection,
+    UnrankedResult,
+    chosen_protocol,
+    full_split_size,
+    protocol_choices,
+    unranked_reason,
+)
+from evalatlas.errors import ConfigError
 from evalatlas.scoring.normalised import NORMAL_95
-from evalatlas.store import LatestRun, StoredMetric
+from evalatlas.store import LatestRun, Protocol, StoredMetric
 
 HEADLINE_METRICS = (
     "acc_norm",
@@ -67,6 +77,9 @@ class Column:
     baseline: FloatArray  # NaN where the run's random baseline is unknown
     normalised: Scale  # NaN where the baseline is unknown
     position: dict[ModelId, int] = field(default_factory=dict)
+    protocol: ProtocolChoice | None = None  # the protocol whose results the column ranks
+    protocols: tuple[ProtocolChoice, ...] = ()  # every protocol of the task, default first
+    unranked: tuple[UnrankedResult, ...] = ()  # the task's results of other protocols
 
     @property
     def common_baseline(self) -> float | None:
@@ -76,26 +89,75 @@ class Column:
         return float(self.baseline[0])
 
 
-def board_columns(runs: Sequence[LatestRun]) -> list[Column]:
-    """The columns, in name order, by the rules of ``evalatlas.analysis.leaderboard``."""
+def board_columns(
+    runs: Sequence[LatestRun],
+    protocols: Mapping[str, Protocol] | None = None,
+    selection: ProtocolSelection | None = None,
+) -> list[Column]:
+    """The columns, in name order, by the rules of ``evalatlas.analysis.leaderboard``:
+    each ranks the results of one protocol (``board_protocols``). ``protocols``: the
+    protocol of each run by protocol hash, for labels; ``selection``: the protocol chosen
+    for some columns (else each column's default)."""
     candidates = [run for run in runs if run.task_version != SUITE_TASK_VERSION]
     present = {run.task for run in candidates}
     by_task: dict[str, list[LatestRun]] = defaultdict(list)
     for run in candidates:
         if run.group not in present:  # a member of a group with results folds into it
             by_task[run.task].append(run)
+    _check_selection(selection or {}, by_task.keys())
     columns = []
     for task in sorted(by_task):
-        task_runs = by_task[task]
-        headline = headline_metric([run.metrics for run in task_runs])
-        picked = []
-        for run in task_runs:
-            metric = next((m for m in run.metrics if m.name == headline), None)
-            if metric is not None and metric.higher_is_better and not math.isnan(metric.value):
-                picked.append((run, metric))
-        if picked and headline is not None:
-            columns.append(_column(task, headline, picked))
+        column = _task_column(task, by_task[task], protocols or {}, selection or {})
+        if column is not None:
+            columns.append(column)
     return columns
+
+
+def _check_selection(selection: ProtocolSelection, tasks: Iterable[str]) -> None:
+    unknown = sorted(set(selection) - set(tasks))
+    if unknown:
+        raise ConfigError(
+            f"protocol chosen for {', '.join(unknown)}, which has no column on this board; "
+            "name a task or group of the board"
+        )
+
+
+def _task_column(
+    task: str,
+    task_runs: list[LatestRun],
+    protocols: Mapping[str, Protocol],
+    selection: ProtocolSelection,
+) -> Column | None:
+    """The column of ``task`` over the results of its chosen protocol; None when none of
+    them reports a usable higher-is-better headline metric."""
+    choices = protocol_choices(task_runs, protocols)
+    chosen = chosen_protocol(task, choices, selection)
+    ranked = [run for run in task_runs if run.protocol_hash == chosen.protocol_hash]
+    headline = headline_metric([run.metrics for run in ranked])
+    picked = []
+    for run in ranked:
+        metric = next((m for m in run.metrics if m.name == headline), None)
+        if metric is not None and metric.higher_is_better and not math.isnan(metric.value):
+            picked.append((run, metric))
+    if not picked or headline is None:
+        return None
+    column = _column(task, headline, picked)
+    by_hash = {choice.protocol_hash: choice for choice in choices}
+    size = full_split_size(task_runs)
+    unranked = tuple(
+        UnrankedResult(
+            model_reference=run.model_reference,
+            model_fingerprint=run.model_fingerprint,
+            task=task,
+            run_id=run.run_id,
+            protocol=by_hash[run.protocol_hash],
+            n_samples=run.n_samples,
+            reason=unranked_reason(run, by_hash[run.protocol_hash], chosen, size),
+        )
+        for run in task_runs
+        if run.protocol_hash != chosen.protocol_hash
+    )
+    return replace(column, protocol=chosen, protocols=tuple(choices), unranked=unranked)
 
 
 def headline_metric(reported: Sequence[Sequence[StoredMetric]]) -> str | None:

@@ -6,8 +6,14 @@ CLI) shows the same numbers by the same rules:
 - **Columns**: one per task or group with stored finished results, in name order. Members
   of a group that has results fold into it (they are no column of their own); suite results
   are no column; a task whose headline metric is lower-is-better (perplexity) is no column.
-- **Cells**: for each (model, task) the most recent finished run wins, whatever its
-  settings (few-shot count, limit, chat template): the board shows what was last measured.
+- **Protocols**: a column ranks the results of one protocol (``evalatlas.store.protocol``:
+  task identity, few-shot policy, chat template on or off, system prompt, generation
+  settings, whole split or which subset), never numbers taken under different settings.
+  By default the protocol most models have, a tie going to the whole split
+  (``board_protocols``); ``protocols`` picks another per column. The task's results of
+  other protocols are listed as ``unranked`` with the reason (a ``--limit`` run: "evaluated
+  on 20 of 1,172 samples: not ranked against full runs").
+- **Cells**: for each (model, task) the most recent finished run of the column's protocol.
   A model is one stored (reference, weights fingerprint).
 - **Headline metric** of a column: the first of ``HEADLINE_METRICS`` that every result of
   the column reports (failing that, that any reports), else the first metric reported.
@@ -38,7 +44,7 @@ import hashlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,12 +55,13 @@ from evalatlas.analysis.board_columns import (
     ModelId,
     board_columns,
 )
+from evalatlas.analysis.board_protocols import ProtocolChoice, ProtocolSelection, UnrankedResult
 from evalatlas.analysis.model_cards import ModelCard, card_from_stored, model_key
 from evalatlas.analysis.rank_intervals import point_ranks, rank_intervals, ranks_of, tie_groups
 from evalatlas.analysis.replicates import SampleSource, replicate_averages
 from evalatlas.errors import ConfigError, StoreError
 from evalatlas.scoring.normalised import NORMAL_95
-from evalatlas.store import LatestRun, ModelFlag, Store
+from evalatlas.store import LatestRun, ModelFlag, Protocol, Store
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -110,6 +117,11 @@ class Leaderboard:
     n_boot: int = 0
     seed: int = 0
     hidden_flagged: int = 0  # flagged models left out (``hide_flagged``)
+    # Per column: the protocol it ranks, and every protocol of its task (default first).
+    protocols: Mapping[str, ProtocolChoice] = field(default_factory=dict)
+    protocol_choices: Mapping[str, tuple[ProtocolChoice, ...]] = field(default_factory=dict)
+    unranked: tuple[UnrankedResult, ...] = ()  # results of the columns' other protocols
+    selection: Mapping[str, str] = field(default_factory=dict)  # protocols chosen by the user
 
 
 def leaderboard_fingerprint(store: Store) -> str:
@@ -169,20 +181,24 @@ def build_leaderboard(
     seed: int = 0,
     samples: bool | None = None,
     hide_flagged: bool = False,
+    protocols: ProtocolSelection | None = None,
 ) -> Leaderboard:
     """The leaderboard of every stored model (rules in the module docstring).
 
     ``samples`` says whether bootstrap cells resample the stored per-sample scores (True)
     or are drawn from their value and stderr (False: much faster, slightly less
     faithful); None resamples unless the board has more than ``PER_SAMPLE_CELL_LIMIT``
-    ranked cells. ``hide_flagged`` leaves out every model with an active flag."""
+    ranked cells. ``hide_flagged`` leaves out every model with an active flag. ``protocols``
+    chooses the protocol of some columns, ``{task: protocol hash or a prefix of it}``;
+    ConfigError when it names no column or no protocol of it."""
     if n_boot < 1:
         raise ConfigError(f"n_boot must be at least 1 bootstrap replicate, got {n_boot}")
     with _without_cycle_collection():
         fingerprint = leaderboard_fingerprint(store)
         cards = moderated_cards(store)
         runs, hidden = _unhidden_runs(store.latest_runs(), cards, hide_flagged)
-        columns = board_columns(runs)
+        selection = dict(protocols or {})
+        columns = board_columns(runs, _protocols_by_hash(store, runs), selection)
         baselines = {c.name: b for c in columns if (b := c.common_baseline) is not None}
         normalised = bool(columns) and len(baselines) == len(columns)
         cells = _cells_by_model(columns)
@@ -207,7 +223,18 @@ def build_leaderboard(
             n_boot=n_boot,
             seed=seed,
             hidden_flagged=len(hidden),
+            protocols={c.name: c.protocol for c in columns if c.protocol is not None},
+            protocol_choices={c.name: c.protocols for c in columns},
+            unranked=tuple(result for c in columns for result in c.unranked),
+            selection=selection,
         )
+
+
+def _protocols_by_hash(store: Store, runs: Sequence[LatestRun]) -> dict[str, Protocol]:
+    """The protocol behind each protocol hash of ``runs``, read from one run's spec each."""
+    one_run = {run.protocol_hash: run.run_id for run in runs}
+    found = store.protocols_of(one_run.values())
+    return {hash_: found[run_id] for hash_, run_id in one_run.items() if run_id in found}
 
 
 def _unhidden_runs(

@@ -35,6 +35,7 @@ from evalatlas.store.moderation import (
     ModerationAction,
     ModerationEntry,
 )
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.records import EvalResult, EvalSpec, MetricRecord, SampleRecord
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import (
@@ -65,6 +66,7 @@ __all__ = [
     "ModerationAction",
     "ModerationEntry",
     "NewBattle",
+    "Protocol",
     "ResponseCache",
     "ResultsState",
     "SampleRecord",

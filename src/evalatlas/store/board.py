@@ -9,6 +9,7 @@ its metrics, every model's card metadata, and a summary that changes whenever ei
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -16,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Double, Select, func, select, type_coerce, update
 
 from evalatlas.store.columns import json_safe
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.queries import RunStatus
 from evalatlas.store.schema import metrics, models, moderation_log, runs, tasks
 
@@ -49,7 +51,8 @@ class StoredMetric(NamedTuple):
 
 
 class LatestRun(NamedTuple):
-    """The newest finished run of one (model, task), with its metrics in saved order."""
+    """The newest finished run of one (model, task, protocol), with its metrics in saved
+    order."""
 
     run_id: str
     model_reference: str
@@ -60,6 +63,8 @@ class LatestRun(NamedTuple):
     n_samples: int
     random_baseline: float | None
     details_path: str | None
+    protocol_hash: str
+    is_full_split: bool
     metrics: tuple[StoredMetric, ...]
 
 
@@ -103,16 +108,18 @@ def update_model_metadata(
 
 
 def select_latest_runs(conn: Connection) -> list[LatestRun]:
-    """The newest finished run of every (model, task name), with metrics: two queries.
+    """The newest finished run of every (model, task name, protocol), with metrics: two
+    queries. Runs of different protocols are different measurements, so none replaces
+    another; which protocol a view ranks is its own choice.
 
-    Finished runs are read oldest first and the newest of each (model, task) kept, in
+    Finished runs are read oldest first and the newest of each (model, task, protocol) kept, in
     Python: on SQLite this is several times cheaper than a window function, and a board
     reads every run anyway. Rows are fetched all at once and kept as tuples: 10^5 of them
     fetched one by one, or built into dataclasses, would take seconds.
     """
-    newest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    newest: dict[tuple[str, str, str, str], tuple[Any, ...]] = {}
     for row in conn.execute(_finished_runs_oldest_first()).all():
-        newest[(row[1], row[2], row[3])] = tuple(row)
+        newest[(row[1], row[2], row[3], row[9])] = tuple(row)
     found = _metrics_of(conn, {row[0] for row in newest.values()})
     return [LatestRun._make((*row, tuple(found.get(row[0], ())))) for row in newest.values()]
 
@@ -129,12 +136,30 @@ def _finished_runs_oldest_first() -> Select[Any]:
             runs.c.n_samples,
             runs.c.random_baseline,
             runs.c.details_path,
+            runs.c.protocol_hash,
+            runs.c.is_full_split,
         )
         .join_from(runs, models, models.c.id == runs.c.model_id)
         .join(tasks, tasks.c.id == runs.c.task_id)
         .where(runs.c.status == RunStatus.FINISHED.value)
         .order_by(runs.c.created_at, runs.c.finished_at, runs.c.run_id)
     )
+
+
+def select_protocols(conn: Connection, run_ids: Iterable[str]) -> dict[str, Protocol]:
+    """The protocol of each of ``run_ids`` (derived from its stored spec), by run id: a
+    view reads one run per protocol it names, not every spec on the board."""
+    wanted = sorted(set(run_ids))
+    found: dict[str, Protocol] = {}
+    for start in range(0, len(wanted), _IN_LIST_SIZE):
+        chunk = wanted[start : start + _IN_LIST_SIZE]
+        query = select(runs.c.run_id, runs.c.spec, runs.c.n_samples).where(runs.c.run_id.in_(chunk))
+        for run_id, spec, n_samples in conn.execute(query).all():
+            found[run_id] = Protocol.of_stored(spec, n_samples, f"run {run_id}")
+    return found
+
+
+_IN_LIST_SIZE = 500  # run ids per IN (...) list: well under every database's limit
 
 
 def _metrics_of(conn: Connection, run_ids: set[str]) -> dict[str, list[StoredMetric]]:

@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +40,7 @@ from evalatlas.store.details import (
 from evalatlas.store.engine import describe, describe_url, make_engine, write_transaction
 from evalatlas.store.migrations import migrate
 from evalatlas.store.moderation import Moderation
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import SubmissionQueue
@@ -284,10 +285,15 @@ class Store:
             return board.select_models(conn)
 
     def latest_runs(self) -> list[LatestRun]:
-        """The newest FINISHED run of every (model, task name) with its metrics, whatever
-        its settings (few-shot count, limit, template): set-based, for large boards."""
+        """The newest FINISHED run of every (model, task name, protocol) with its metrics:
+        set-based, for large boards."""
         with self._read() as conn:
             return board.select_latest_runs(conn)
+
+    def protocols_of(self, run_ids: Iterable[str]) -> dict[str, Protocol]:
+        """The protocol of each stored run of ``run_ids``, by run id."""
+        with self._read() as conn:
+            return board.select_protocols(conn, run_ids)
 
     def results_state(self) -> ResultsState:
         """A cheap summary that changes whenever a result is saved or a model card changes."""
