@@ -46,6 +46,8 @@ class UnrankedResult:
     protocol: ProtocolChoice
     n_samples: int
     reason: str
+    model_name: str = ""  # the model's display name, as on the board
+    model_key: str = ""  # the model's key (``ModelCard.key``)
 
 
 def protocol_choices(

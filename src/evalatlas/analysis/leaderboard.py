@@ -44,7 +44,7 @@ import hashlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -225,9 +225,20 @@ def build_leaderboard(
             hidden_flagged=len(hidden),
             protocols={c.name: c.protocol for c in columns if c.protocol is not None},
             protocol_choices={c.name: c.protocols for c in columns},
-            unranked=tuple(result for c in columns for result in c.unranked),
+            unranked=_named(cards, [result for c in columns for result in c.unranked]),
             selection=selection,
         )
+
+
+def _named(
+    cards: Mapping[ModelId, ModelCard], results: Sequence[UnrankedResult]
+) -> tuple[UnrankedResult, ...]:
+    named = []
+    for result in results:
+        model = (result.model_reference, result.model_fingerprint)
+        card = cards.get(model) or _bare_card(model)
+        named.append(replace(result, model_name=card.name, model_key=card.key))
+    return tuple(named)
 
 
 def _protocols_by_hash(store: Store, runs: Sequence[LatestRun]) -> dict[str, Protocol]:

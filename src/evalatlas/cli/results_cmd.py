@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evalatlas.analysis.leaderboard import display_names
+from evalatlas.cli import board_cmd
 from evalatlas.cli.display import (
     CSV_COLUMNS,
     DisplayNames,
@@ -34,6 +35,7 @@ from evalatlas.store.records import EvalResult, SampleRecord
 from evalatlas.tasks.suites import SUITES
 
 app = typer.Typer(help="Show and export stored results.", no_args_is_help=True)
+app.command("board")(board_cmd.board_command)
 
 
 class ExportFormat(StrEnum):
@@ -84,11 +86,13 @@ def show_command(
         records = store.load_samples(result.run_id)
     if as_json:
         payload = result.model_dump(mode="json")
+        payload["protocol"] = board_cmd.protocol_payload(result)
         payload["samples"] = [
             r.model_dump(mode="json") for r in _filter(records, wrong_only)[:samples]
         ]
         typer.echo(dumps(payload, indent=2))
         return
+    board_cmd.print_protocol(console, result)
     _print_card(console, result, names)
     _print_samples(console, _filter(records, wrong_only)[:samples], len(records))
 

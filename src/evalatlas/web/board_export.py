@@ -21,6 +21,7 @@ from evalatlas.web.arena_column import (
     arena_json,
 )
 from evalatlas.web.board_memo import RowTexts, memoised
+from evalatlas.web.board_protocols import protocols_json, unranked_json, unranked_views
 from evalatlas.web.board_query import BoardQuery, BoardSelection
 from evalatlas.web.cells import cell_json, shown_interval, shown_value
 from evalatlas.web.jsonable import json_text
@@ -94,6 +95,8 @@ def board_json(
         "random_baseline": {task: board.random_baseline.get(task) for task in columns},
         "random_baseline_model": _measured_baseline_json(board, columns),
         "hidden_flagged": board.hidden_flagged,
+        "protocols": protocols_json(board, columns),
+        "unranked": unranked_json(unranked_views(board, columns)),
         "rows": [row_json(row, columns, arena, board.random_baseline) for row in selection.rows],
     }
 
@@ -147,6 +150,8 @@ def csv_header(columns: tuple[str, ...]) -> list[str]:
     header = [*RANK_COLUMNS, *CARD_COLUMNS, "flags"]
     for name in ("average", *columns):
         header += [name, f"{name}_ci_low", f"{name}_ci_high", f"{name}_n"]
+        if name != "average":
+            header += [f"{name}_protocol_hash", f"{name}_protocol"]
     return [*header, *ARENA_CSV_COLUMNS]
 
 
@@ -169,6 +174,7 @@ def board_csv(
         line += _cell_fields(row.average)
         for task in columns:
             line += _cell_fields(row.cells.get(task))
+            line += _protocol_fields(board, task, row.cells.get(task))
         line += arena_csv_fields(arena.rating_of(row.card))
         writer.writerow(["" if value is None else value for value in line])
     return buffer.getvalue()
@@ -179,6 +185,14 @@ def _cell_fields(cell: ScoreCell | None) -> list[object]:
         return [None, None, None, None]
     low, high = shown_interval(cell)
     return [shown_value(cell), low, high, cell.n]
+
+
+def _protocol_fields(board: Leaderboard, task: str, cell: ScoreCell | None) -> list[object]:
+    """The protocol of a cell: the column's, as a cell holds only that protocol's result."""
+    protocol = board.protocols.get(task)
+    if cell is None or protocol is None:
+        return [None, None]
+    return [protocol.protocol_hash, protocol.label]
 
 
 def _inert(value: object) -> object:

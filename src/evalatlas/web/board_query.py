@@ -20,6 +20,7 @@ from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.analysis.model_cards import MODEL_TYPES as MODEL_TYPES  # the filter's choices
 from evalatlas.web.board_filter import Filters, FilterTable
 from evalatlas.web.board_memo import memoised
+from evalatlas.web.board_protocols import PROTOCOL, PROTOCOL_PARAMETER
 from evalatlas.web.cells import shown_value
 from evalatlas.web.errors import InvalidParameter
 from evalatlas.web.params import ParamReader, check_page
@@ -47,6 +48,7 @@ PARAMETERS = {
     "page": "Page number, from 1.",
     "per_page": "Rows per page, 1-200 (default 50; downloads default to every row).",
     "show_flagged": "1: also show models flagged by a moderator (hidden and unranked by default).",
+    PROTOCOL: PROTOCOL_PARAMETER,
 }
 FIXED_COLUMNS = ("rank", "name", "type", "parameters", "quantisation", "licence", "average")
 TEXT_COLUMNS = frozenset({"name", "type", "quantisation", "licence"})
@@ -73,6 +75,7 @@ class BoardQuery:
     page: int = 1
     per_page: int | None = DEFAULT_PER_PAGE  # None: every row (downloads)
     show_flagged: bool = False  # flagged models are hidden (and unranked) unless asked for
+    protocols: tuple[str, ...] = ()  # chosen column protocols, as ``TASK:HASH`` values
 
     def shown_columns(self, board: Leaderboard) -> tuple[str, ...]:
         chosen = set(self.columns)
@@ -96,6 +99,7 @@ class BoardQuery:
             if self.per_page not in (None, DEFAULT_PER_PAGE)
             else [],
             "show_flagged": ["1"] if self.show_flagged else [],
+            PROTOCOL: list(self.protocols),
         }
         for name, value in changes.items():
             pairs[name] = [] if value is None else [str(value)]
@@ -139,6 +143,7 @@ def parse_board_query(
         page=page,
         per_page=per_page,
         show_flagged=wants_flagged(reader),
+        protocols=tuple(f"{task}:{wanted}" for task, wanted in board.selection.items()),
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from fastapi import Request
 
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
+from evalatlas.web.board_protocols import PROTOCOL, read_protocols
 from evalatlas.web.board_query import PARAMETERS as LEADERBOARD_PARAMETERS
 from evalatlas.web.board_query import BoardQuery, parse_board_query, select_rows, wants_flagged
 from evalatlas.web.pages import web_state
@@ -24,6 +25,7 @@ FILTER_NAMES = (
     "licence",
     "quantisation",
     "show_flagged",
+    PROTOCOL,
 )
 FILTER_PARAMETERS = {name: LEADERBOARD_PARAMETERS[name] for name in FILTER_NAMES}
 
@@ -38,7 +40,9 @@ def read_filters(
     pairs = request.query_params.multi_items()
     ParamReader(pairs, (*FILTER_NAMES, *own))  # refuses an unknown parameter
     filters = ParamReader([pair for pair in pairs if pair[0] in FILTER_NAMES], FILTER_NAMES)
-    board = web_state(request).boards.get(hide_flagged=not wants_flagged(filters))
+    board = web_state(request).boards.get(
+        hide_flagged=not wants_flagged(filters), protocols=read_protocols(filters)
+    )
     query = parse_board_query(filters, board, per_page=None)
     return board, query, ParamReader([pair for pair in pairs if pair[0] in own], own)
 

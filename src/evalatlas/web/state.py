@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from jinja2 import Environment
 
 from evalatlas.analysis.leaderboard import Leaderboard, build_leaderboard, leaderboard_fingerprint
 from evalatlas.arena import Arena
+from evalatlas.errors import ConfigError
 from evalatlas.store import SampleRecord, Store, SubmissionRequest
 from evalatlas.web.admin.access import AdminAccess
 from evalatlas.web.arena.voter import VoterIdentity
 from evalatlas.web.arena_state import ArenaViews
+from evalatlas.web.errors import InvalidParameter
 
 RECENT_RUNS = 4
+MAX_CHOSEN_BOARDS = 8  # boards with user-chosen protocols kept at once
+_BoardKey = tuple[bool, tuple[tuple[str, str], ...]]
 
 
 class BoardCache:
@@ -33,22 +37,38 @@ class BoardCache:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._boards: dict[bool, Leaderboard] = {}
+        self._boards: dict[_BoardKey, Leaderboard] = {}
         self._fingerprint: str | None = None
 
-    def get(self, hide_flagged: bool = False) -> Leaderboard:
+    def get(
+        self, hide_flagged: bool = False, protocols: Mapping[str, str] | None = None
+    ) -> Leaderboard:
         """The board of every model, or with ``hide_flagged`` of the unflagged ones only
-        (ranked among themselves)."""
+        (ranked among themselves); ``protocols`` chooses some columns' protocols
+        (``protocol`` parameter: InvalidParameter when it names none of the board's)."""
         fingerprint = leaderboard_fingerprint(self._store)
+        key = (hide_flagged, tuple(sorted((protocols or {}).items())))
         with self._lock:
             if fingerprint != self._fingerprint:
                 self._boards.clear()
                 self._fingerprint = fingerprint
-            if hide_flagged not in self._boards:
-                self._boards[hide_flagged] = build_leaderboard(
-                    self._store, hide_flagged=hide_flagged
-                )
-            return self._boards[hide_flagged]
+            if key not in self._boards:
+                self._boards[key] = self._build(hide_flagged, dict(key[1]))
+            return self._boards[key]
+
+    def _build(self, hide_flagged: bool, protocols: dict[str, str]) -> Leaderboard:
+        try:
+            board = build_leaderboard(self._store, hide_flagged=hide_flagged, protocols=protocols)
+        except ConfigError as exc:
+            if not protocols:
+                raise
+            raise InvalidParameter("protocol", str(exc)) from exc
+        if protocols:
+            # Boards of chosen protocols come from the query string: keep only a few.
+            chosen = [k for k in self._boards if k[1]]
+            for old in chosen[: max(0, len(chosen) - MAX_CHOSEN_BOARDS + 1)]:
+                del self._boards[old]
+        return board
 
 
 class SampleCache:

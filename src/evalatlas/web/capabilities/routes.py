@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.capability import CapabilityMap, Discovery, capability_map, discover
 from evalatlas.analysis.leaderboard import Leaderboard
+from evalatlas.web.board_protocols import read_protocols
 from evalatlas.web.board_query import wants_flagged
 from evalatlas.web.capabilities.view import (
     CAPABILITY_PARAMETERS,
@@ -92,7 +93,9 @@ class _Found:
 def _discovery(request: Request) -> _Found:
     reader = query_reader(request, DISCOVER_PARAMETERS)
     show_flagged = wants_flagged(reader)
-    board = web_state(request).boards.get(hide_flagged=not show_flagged)
+    board = web_state(request).boards.get(
+        hide_flagged=not show_flagged, protocols=read_protocols(reader)
+    )
     capabilities = board_capabilities(board)
     discovery = discover(capabilities, parse_discovery(reader, capabilities))
     return _Found(board, capabilities, discovery, show_flagged)

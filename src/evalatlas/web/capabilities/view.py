@@ -52,6 +52,7 @@ DISCOVER_PARAMETERS = {
     "type": "Model type, repeatable: pretrained, instruction-tuned, merge, unknown "
     "(quantisation is a property of its own: see quantisation).",
     "show_flagged": FILTER_PARAMETERS["show_flagged"],
+    "protocol": FILTER_PARAMETERS["protocol"],
 }
 HEAT_BINS = 10
 DEFAULT_HEATMAP_ROWS = 100

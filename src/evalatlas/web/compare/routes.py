@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from evalatlas.analysis.compare import Comparison, compare_models, summary
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.web.board_export import model_url
+from evalatlas.web.board_protocols import PROTOCOL, PROTOCOL_PARAMETER, read_protocols
 from evalatlas.web.compare.view import (
     API_PATH,
     NOTE,
@@ -29,6 +30,7 @@ router = APIRouter()
 PARAMETERS = {
     "a": "Key of model A (the 'key' of a leaderboard row, as in /api/leaderboard).",
     "b": "Key of model B, another model than A.",
+    PROTOCOL: PROTOCOL_PARAMETER,
 }
 
 
@@ -44,8 +46,8 @@ def _choose(request: Request, *, required: bool) -> Chosen:
     """The models named by ``a`` and ``b``, and their comparison when both are given."""
     reader = query_reader(request, PARAMETERS)
     state = web_state(request)
-    board = state.boards.get()
-    keys = {name: reader.text(name) for name in PARAMETERS}
+    board = state.boards.get(protocols=read_protocols(reader))
+    keys = {name: reader.text(name) for name in ("a", "b")}
     rows: dict[str, LeaderboardRow | None] = {}
     for name, key in keys.items():
         if key is None and required:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from evalatlas.analysis.board_protocols import ProtocolChoice
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow, ModelCard
 from evalatlas.analysis.model_cards import is_random_baseline
 from evalatlas.analysis.random_baseline import NOT_DISTINGUISHABLE
 from evalatlas.web.arena_column import NO_ARENA, ArenaCellView, ArenaColumn, arena_cell_view
 from evalatlas.web.board_export import measured_baseline, model_url
 from evalatlas.web.board_memo import RowTexts, memoised
+from evalatlas.web.board_protocols import unranked_views
 from evalatlas.web.board_query import (
     MODEL_TYPES,
     SIZE_PRESETS,
@@ -48,6 +50,7 @@ class HeaderView:
     url: str
     aria_sort: str  # "ascending" | "descending" | "none"
     arrow: str
+    protocol: str = ""  # a task column: the label of the protocol it ranks
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def flag_badges(card: ModelCard) -> tuple[FlagBadge, ...]:
     )
 
 
-def header_views(query: BoardQuery, columns: tuple[str, ...]) -> list[HeaderView]:
+def header_views(
+    query: BoardQuery, columns: tuple[str, ...], protocols: Mapping[str, ProtocolChoice]
+) -> list[HeaderView]:
     views = []
     for key, label in (*FIXED_HEADERS, *((task, task) for task in columns)):
         current = key == query.sort
@@ -95,7 +100,17 @@ def header_views(query: BoardQuery, columns: tuple[str, ...]) -> list[HeaderView
         url = query.url(PAGE_PATH, sort=None if key == "average" else key, order=order, page=None)
         sort_state = {"asc": "ascending", "desc": "descending"}[query.order]
         arrow = {"asc": "▲", "desc": "▼"}[query.order] if current else ""
-        views.append(HeaderView(key, label, url, sort_state if current else "none", arrow))
+        chosen = protocols.get(key)
+        views.append(
+            HeaderView(
+                key,
+                label,
+                url,
+                sort_state if current else "none",
+                arrow,
+                chosen.label if chosen is not None else "",
+            )
+        )
     return views
 
 
@@ -254,7 +269,9 @@ def leaderboard_context(
         "query": query,
         "selection": selection,
         "columns": columns,
-        "headers": header_views(query, columns),
+        "headers": header_views(query, columns, board.protocols),
+        "protocol_rows": protocol_rows(board, query, columns),
+        **_unranked_context(board, columns),
         "row_html": rows_html(board, listed, columns, render_row, arena),
         "arena_shown": arena.shown,
         "baseline": baseline,
@@ -281,3 +298,57 @@ def leaderboard_context(
 
 def _distinct(values: Any) -> list[str]:
     return sorted({value for value in values if value}, key=str.casefold)
+
+
+@dataclass(frozen=True)
+class ProtocolLink:
+    label: str
+    short_hash: str
+    models: int
+    url: str  # the board ranking this protocol in its column ("" for the one ranked now)
+
+
+@dataclass(frozen=True)
+class ProtocolRow:
+    """A column's protocol and the others its task was measured under."""
+
+    task: str
+    ranked: ProtocolLink
+    others: tuple[ProtocolLink, ...]
+
+
+def protocol_rows(
+    board: Leaderboard, query: BoardQuery, columns: tuple[str, ...]
+) -> list[ProtocolRow]:
+    """One row per shown column that has results under more than one protocol."""
+    found = []
+    for task in columns:
+        choices = board.protocol_choices.get(task, ())
+        ranked = board.protocols.get(task)
+        if ranked is None or len(choices) < 2:
+            continue
+        others = tuple(
+            _protocol_link(choice, _url_choosing(query, task, choice))
+            for choice in choices
+            if choice != ranked
+        )
+        found.append(ProtocolRow(task, _protocol_link(ranked, ""), others))
+    return found
+
+
+def _protocol_link(choice: ProtocolChoice, url: str) -> ProtocolLink:
+    return ProtocolLink(choice.label, choice.short_hash, choice.models, url)
+
+
+def _url_choosing(query: BoardQuery, task: str, choice: ProtocolChoice) -> str:
+    kept = [value for value in query.protocols if value.rpartition(":")[0] != task]
+    chosen = replace(query, protocols=(*kept, f"{task}:{choice.short_hash}"), page=1)
+    return chosen.url(PAGE_PATH)
+
+
+MAX_UNRANKED_SHOWN = 200  # the JSON twin lists every one
+
+
+def _unranked_context(board: Leaderboard, columns: tuple[str, ...]) -> dict[str, Any]:
+    views = unranked_views(board, columns)
+    return {"unranked": views[:MAX_UNRANKED_SHOWN], "unranked_total": len(views)}

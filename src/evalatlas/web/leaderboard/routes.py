@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from evalatlas.analysis.leaderboard import Leaderboard
 from evalatlas.web.arena_column import ArenaColumn
 from evalatlas.web.board_export import board_csv, board_json_text
+from evalatlas.web.board_protocols import read_protocols
 from evalatlas.web.board_query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -42,6 +43,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
     "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
     "show_flagged": {"type": "string", "enum": ["0", "1"]},
+    "protocol": _REPEATABLE,
 }
 
 Selected = tuple[Leaderboard, BoardQuery, BoardSelection, ArenaColumn]
@@ -50,7 +52,9 @@ Selected = tuple[Leaderboard, BoardQuery, BoardSelection, ArenaColumn]
 def _select(request: Request, per_page: int | None) -> Selected:
     reader = query_reader(request, PARAMETERS)
     state = web_state(request)
-    board = state.boards.get(hide_flagged=not wants_flagged(reader))
+    board = state.boards.get(
+        hide_flagged=not wants_flagged(reader), protocols=read_protocols(reader)
+    )
     query = parse_board_query(reader, board, per_page=per_page)
     return board, query, select_rows(board, query), state.arena_views.board_column()
 
