@@ -195,12 +195,15 @@ def test_a_group_pools_its_members_keyed_by_task(tmp_path: Path) -> None:
     assert (result.n_paired, result.b10, result.b01) == (8, 6, 0)
 
 
-def test_runs_asked_differently_say_so(tmp_path: Path) -> None:
+def test_results_of_two_protocols_are_not_compared(tmp_path: Path) -> None:
     with Store.open(tmp_path / "ws") as store:
         save(store, "A", "quiz", binary("1100"), num_fewshot=5)
         save(store, "B", "quiz", binary("1010"))
-        [result] = compared(store, "A", "B").tasks
-    assert result.settings_differ == ("num_fewshot: 5 vs 0",)
+        comparison = compared(store, "A", "B")
+    # Results of two protocols are never compared: the column ranks one of them.
+    assert comparison.tasks == ()
+    [skipped] = comparison.not_comparable
+    assert "only under another protocol" in skipped.reason
 
 
 def test_unknown_or_identical_models_are_refused(tmp_path: Path) -> None:
@@ -219,13 +222,13 @@ def test_models_evaluated_by_the_runner_are_compared_per_question(tmp_path: Path
     quiz = write_quiz(data, tmp_path / "tasks", 4, 40)
     with Store.open(tmp_path / "ws") as store:
         run(store, Oracle(), [quiz], data)
-        run(store, "random?seed=1", [quiz], data, limit=30)
+        run(store, "random?seed=1", [quiz], data)
         board = build_leaderboard(store, n_boot=50)
         oracle, guesser = (board.rows[0].card, board.rows[1].card)
         comparison = compare_models(store, board, oracle.key, guesser.key)
     [result] = comparison.tasks
     assert oracle.reference == "oracle"
-    assert (result.n_paired, result.n_only_a, result.n_only_b) == (30, 10, 0)
+    assert (result.n_paired, result.n_only_a, result.n_only_b) == (40, 0, 0)
     assert result.mean_a == 1.0 and result.b01 == 0
-    assert result.b10 == round(30 * (1 - result.mean_b))
+    assert result.b10 == round(40 * (1 - result.mean_b))
     assert result.verdict == Verdict.A_BETTER and result.p_value < 1e-4

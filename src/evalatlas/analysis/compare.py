@@ -52,6 +52,7 @@ from evalatlas.scoring.paired import (
     paired_mean_difference,
 )
 from evalatlas.store import EvalResult, EvalSpec, Store
+from evalatlas.store.protocol import shared_settings
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -142,8 +143,7 @@ def compare_models(
     for task in _tasks(board, row_a, row_b):
         cell_a, cell_b = row_a.cells.get(task), row_b.cells.get(task)
         if cell_a is None or cell_b is None:
-            holder = row_a if cell_b is None else row_b
-            skipped.append(NotComparable(task, f"only {holder.card.name} has a result"))
+            skipped.append(_one_sided(board, task, row_a, row_b))
             continue
         outcome = _compare_task(store, (runs_a, cell_a), (runs_b, cell_b), n_boot, seed)
         if isinstance(outcome, NotComparable):
@@ -215,6 +215,24 @@ def _row(board: Leaderboard, key: str) -> LeaderboardRow:
     raise ConfigError(f"no model {key!r} on the leaderboard.{did_you_mean(key, known)}")
 
 
+def _one_sided(
+    board: Leaderboard, task: str, row_a: LeaderboardRow, row_b: LeaderboardRow
+) -> NotComparable:
+    """Why a task only one model has a ranked result of is not compared."""
+    holder, other = (row_a, row_b) if task in row_a.cells else (row_b, row_a)
+    ranked = board.protocols.get(task)
+    elsewhere = [
+        r.protocol.label for r in board.unranked if r.task == task and r.model_key == other.card.key
+    ]
+    if elsewhere and ranked is not None:
+        return NotComparable(
+            task,
+            f"{other.card.name} has results only under another protocol "
+            f"({', '.join(elsewhere)}) than the column's ({ranked.label})",
+        )
+    return NotComparable(task, f"only {holder.card.name} has a result")
+
+
 def _tasks(board: Leaderboard, *rows: LeaderboardRow) -> list[str]:
     """Every task either model has, in the board's column order."""
     present = {task for row in rows for task in row.cells}
@@ -284,9 +302,15 @@ def _compare_task(
 def _item_scores(
     store: Store, runs: dict[str, EvalResult], cited: EvalResult, metric: str
 ) -> dict[ItemKey, float]:
-    """Per-sample scores behind a cell: its run's, and for a group its members' newest runs'."""
-    newest = {run.spec.task: run for run in runs.values()}  # runs come oldest first
-    members = [run for run in newest.values() if run.group == cited.spec.task]
+    """Per-sample scores behind a cell: its run's, and for a group its members' newest
+    runs under the group result's own settings (never a member measured otherwise)."""
+    settings = shared_settings(cited.spec)
+    newest = {
+        run.spec.task: run
+        for run in runs.values()  # runs come oldest first
+        if run.group == cited.spec.task and shared_settings(run.spec) == settings
+    }
+    members = list(newest.values())
     scores: dict[ItemKey, float] = {}
     for part in (cited, *members):
         if part.details_path is not None:

@@ -202,6 +202,9 @@ def build_leaderboard(
         baselines = {c.name: b for c in columns if (b := c.common_baseline) is not None}
         normalised = bool(columns) and len(baselines) == len(columns)
         cells = _cells_by_model(columns)
+        for result in (r for c in columns for r in c.unranked):
+            # A model measured only under other protocols is still listed, without a rank.
+            cells.setdefault((result.model_reference, result.model_fingerprint), {})
         ranked = sorted(m for m, found in cells.items() if len(found) == len(columns))
         positions = [np.array([c.position[m] for m in ranked], dtype=np.intp) for c in columns]
         averages = _averages(ranked, columns, positions, normalised)

@@ -109,5 +109,19 @@ class Protocol(BaseModel):
         return " · ".join(parts)
 
 
+def shared_settings(spec: EvalSpec) -> tuple[object, ...]:
+    """The settings a group's result shares with the member results it pools (a group's
+    spec is its first member's with the task identity replaced): a member measured under
+    other settings belongs to another result of the group."""
+    return (
+        spec.num_fewshot,
+        spec.fewshot_seed if spec.num_fewshot > 0 else None,
+        spec.apply_chat_template,
+        spec.fewshot_as_multiturn,
+        spec.system_prompt_hash,
+        spec.limit,
+    )
+
+
 def short_hash(protocol_hash: str) -> str:
     return protocol_hash[:SHORT_HASH]
