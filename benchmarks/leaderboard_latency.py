@@ -49,6 +49,7 @@ from sqlalchemy import URL, insert
 
 from evalatlas.store import EvalSpec, Store
 from evalatlas.store.engine import make_engine, write_transaction
+from evalatlas.store.protocol import Protocol
 from evalatlas.store.schema import metrics, models, runs, tasks
 
 TARGET_P95_MS = 100.0
@@ -114,12 +115,15 @@ def _run_rows(
     skill = rng.normal(0.0, 1.0, n_models)
     difficulty = rng.normal(0.0, 0.5, len(task_names))
     run_rows, metric_rows = [], []
+    # Every model runs a task the same way: one protocol per task, as the writer records it.
+    protocols = [_protocol_columns(_spec(0, task)) for task in task_names]
     for m in range(n_models):
         for t, task in enumerate(task_names):
             spec = _spec(m, task)
             run_id = uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | m << 8 | t).hex
             created = START + timedelta(seconds=m * len(task_names) + t)
-            run_rows.append(_run_row(run_id, spec, m + 1, t + 1, created))
+            row = _run_row(run_id, spec, m + 1, t + 1, created)
+            run_rows.append({**row, **protocols[t]})
             accuracy = 0.25 + 0.75 / (1 + math.exp(-(skill[m] - difficulty[t])))
             metric_rows.append(_metric_row(run_id, accuracy))
     return run_rows, metric_rows
@@ -138,6 +142,11 @@ def _spec(model: int, task: str) -> EvalSpec:
         num_fewshot=0,
         fewshot_seed=1234,
     )
+
+
+def _protocol_columns(spec: EvalSpec) -> dict[str, Any]:
+    protocol = Protocol.of(spec, N_SAMPLES)
+    return {"protocol_hash": protocol.protocol_hash(), "is_full_split": protocol.is_full_split}
 
 
 def _run_row(

@@ -34,6 +34,15 @@ class ProtocolChoice:
     def short_hash(self) -> str:
         return short_hash(self.protocol_hash)
 
+    def as_record(self) -> dict[str, object]:
+        """The choice as JSON exports show it."""
+        return {
+            "protocol_hash": self.protocol_hash,
+            "label": self.label,
+            "is_full_split": self.is_full_split,
+            "models": self.models,
+        }
+
 
 @dataclass(frozen=True)
 class UnrankedResult:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evalatlas.analysis.board_protocols import ProtocolChoice, UnrankedResult
+from evalatlas.analysis.board_protocols import UnrankedResult
 from evalatlas.analysis.leaderboard import Leaderboard, ScoreCell, build_leaderboard
 from evalatlas.cli.display import make_console
 from evalatlas.cli.options import WorkspaceOption, open_store
@@ -102,15 +102,7 @@ def unranked_lines(results: tuple[UnrankedResult, ...]) -> list[str]:
 def board_payload(board: Leaderboard) -> dict[str, Any]:
     return {
         "columns": list(board.columns),
-        "protocols": {
-            task: {
-                "ranked": _choice(board.protocols[task]),
-                "others": [
-                    _choice(c) for c in board.protocol_choices[task] if c != board.protocols[task]
-                ],
-            }
-            for task in board.columns
-        },
+        "protocols": {task: _protocols_record(board, task) for task in board.columns},
         "rows": [
             {
                 "model": row.card.name,
@@ -129,7 +121,7 @@ def board_payload(board: Leaderboard) -> dict[str, Any]:
                 "key": r.model_key,
                 "task": r.task,
                 "run_id": r.run_id,
-                "protocol": _choice(r.protocol),
+                "protocol": r.protocol.as_record(),
                 "n_samples": r.n_samples,
                 "reason": r.reason,
             }
@@ -138,13 +130,10 @@ def board_payload(board: Leaderboard) -> dict[str, Any]:
     }
 
 
-def _choice(choice: ProtocolChoice) -> dict[str, Any]:
-    return {
-        "protocol_hash": choice.protocol_hash,
-        "label": choice.label,
-        "is_full_split": choice.is_full_split,
-        "models": choice.models,
-    }
+def _protocols_record(board: Leaderboard, task: str) -> dict[str, Any]:
+    ranked = board.protocols[task]
+    others = [c.as_record() for c in board.protocol_choices[task] if c != ranked]
+    return {"ranked": ranked.as_record(), "others": others}
 
 
 def _cell_payload(cell: ScoreCell) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evalatlas.analysis.board_protocols import ProtocolChoice
 from evalatlas.analysis.leaderboard import Leaderboard
 from evalatlas.web.errors import InvalidParameter
 from evalatlas.web.params import ParamReader
@@ -37,22 +36,13 @@ def read_protocols(reader: ParamReader) -> dict[str, str]:
     return chosen
 
 
-def choice_json(choice: ProtocolChoice) -> dict[str, Any]:
-    return {
-        "protocol_hash": choice.protocol_hash,
-        "label": choice.label,
-        "is_full_split": choice.is_full_split,
-        "models": choice.models,
-    }
-
-
 def protocols_json(board: Leaderboard, columns: tuple[str, ...]) -> dict[str, Any]:
     """Per column: the protocol it ranks and every other protocol of its task."""
     return {
         column: {
-            "ranked": choice_json(board.protocols[column]),
+            "ranked": board.protocols[column].as_record(),
             "others": [
-                choice_json(c)
+                c.as_record()
                 for c in board.protocol_choices.get(column, ())
                 if c != board.protocols[column]
             ],

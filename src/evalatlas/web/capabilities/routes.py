@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.capability import CapabilityMap, Discovery, capability_map, discover
 from evalatlas.analysis.leaderboard import Leaderboard
-from evalatlas.web.board_protocols import read_protocols
+from evalatlas.web.board_protocols import protocols_json, read_protocols
 from evalatlas.web.board_query import wants_flagged
 from evalatlas.web.capabilities.view import (
     CAPABILITY_PARAMETERS,
@@ -78,8 +78,10 @@ def capabilities_page(request: Request) -> HTMLResponse:
 )
 def capabilities_api(request: Request) -> AtlasJSONResponse:
     """Each model's score per task category (0-100) with its 95% CI, n and tasks covered."""
-    _, capabilities, query, shown = _heatmap(request)
-    return json_response(capabilities_json(capabilities, query, shown))
+    board, capabilities, query, shown = _heatmap(request)
+    payload = capabilities_json(capabilities, query, shown)
+    payload["protocols"] = protocols_json(board, board.columns)
+    return json_response(payload)
 
 
 @dataclass(frozen=True)
@@ -140,4 +142,7 @@ def _form_with_error(request: Request, error: InvalidParameter) -> HTMLResponse:
 def discover_api(request: Request) -> AtlasJSONResponse:
     """The best models for a category: ranked by category score with 95% CIs, models
     covering only some of its tasks apart, and a note when the leaders are tied."""
-    return json_response(discovery_json(_discovery(request).discovery))
+    found = _discovery(request)
+    payload = discovery_json(found.discovery)
+    payload["protocols"] = protocols_json(found.board, found.board.columns)
+    return json_response(payload)

@@ -11,7 +11,12 @@ from fastapi.responses import HTMLResponse
 from evalatlas.analysis.compare import Comparison, compare_models, summary
 from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.web.board_export import model_url
-from evalatlas.web.board_protocols import PROTOCOL, PROTOCOL_PARAMETER, read_protocols
+from evalatlas.web.board_protocols import (
+    PROTOCOL,
+    PROTOCOL_PARAMETER,
+    protocols_json,
+    read_protocols,
+)
 from evalatlas.web.compare.view import (
     API_PATH,
     NOTE,
@@ -104,4 +109,6 @@ def compare_api(request: Request) -> AtlasJSONResponse:
     chosen = _choose(request, required=True)
     if chosen.comparison is None:  # required=True: both were given
         raise InvalidParameter("a", "give both a and b")
-    return json_response(comparison_json(chosen.comparison, chosen.board))
+    payload = comparison_json(chosen.comparison, chosen.board)
+    payload["protocols"] = protocols_json(chosen.board, chosen.board.columns)
+    return json_response(payload)

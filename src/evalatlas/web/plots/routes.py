@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from evalatlas.analysis.outliers import find_outliers
+from evalatlas.web.board_protocols import protocols_json
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.model_filters import filtered_rows, read_filters
 from evalatlas.web.pages import documented, render
@@ -37,11 +38,15 @@ def score_vs_params_api(request: Request) -> AtlasJSONResponse:
     within the class (the others' mean and sd) and whether it is flagged as an outlier."""
     board, query, own = read_filters(request, ("z",))
     report = find_outliers(board, read_config(own))
-    return json_response(score_vs_params_json(report, filtered_rows(board, query)))
+    payload = score_vs_params_json(report, filtered_rows(board, query))
+    payload["protocols"] = protocols_json(board, board.columns)
+    return json_response(payload)
 
 
 @router.get("/api/plots/ranks", openapi_extra=documented(RANK_PARAMETERS))
 def ranks_api(request: Request) -> AtlasJSONResponse:
     """Ranked models, best first: rank, 95% bootstrap rank interval and tie group."""
     board, query, own = read_filters(request, ("limit",))
-    return json_response(ranks_json(board, filtered_rows(board, query), read_limit(own)))
+    payload = ranks_json(board, filtered_rows(board, query), read_limit(own))
+    payload["protocols"] = protocols_json(board, board.columns)
+    return json_response(payload)
