@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evalatlas.analysis import build_leaderboard
+from evalatlas.analysis.capability import capability_map
 from evalatlas.errors import ConfigError
 from evalatlas.store import Store
 from evalatlas.store.protocol import Protocol
@@ -31,6 +32,10 @@ def test_a_limited_run_is_not_ranked_against_a_full_one(tmp_path: Path) -> None:
     assert left_out.run_id == partial.result.run_id
     assert left_out.reason == "evaluated on 20 of 25 samples: not ranked against full runs"
     assert left_out.protocol.label == "0-shot · first 20"
+    # The capability map reads the same columns: the unranked model has no category score.
+    capabilities = {row.card.reference: row for row in capability_map(board).rows}
+    assert capabilities["random"].scores == {} and capabilities["random"].leaderboard_rank is None
+    assert capabilities["oracle"].scores and capabilities["oracle"].leaderboard_rank == 1
 
 
 def test_the_protocol_most_models_have_is_the_default(tmp_path: Path) -> None:
