@@ -45,6 +45,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -202,9 +203,6 @@ def build_leaderboard(
         baselines = {c.name: b for c in columns if (b := c.common_baseline) is not None}
         normalised = bool(columns) and len(baselines) == len(columns)
         cells = _cells_by_model(columns)
-        for result in (r for c in columns for r in c.unranked):
-            # A model measured only under other protocols is still listed, without a rank.
-            cells.setdefault((result.model_reference, result.model_fingerprint), {})
         ranked = sorted(m for m, found in cells.items() if len(found) == len(columns))
         positions = [np.array([c.position[m] for m in ranked], dtype=np.intp) for c in columns]
         averages = _averages(ranked, columns, positions, normalised)
@@ -226,11 +224,20 @@ def build_leaderboard(
             n_boot=n_boot,
             seed=seed,
             hidden_flagged=len(hidden),
-            protocols={c.name: c.protocol for c in columns if c.protocol is not None},
-            protocol_choices={c.name: c.protocols for c in columns},
-            unranked=_named(cards, [result for c in columns for result in c.unranked]),
-            selection=selection,
+            **_protocol_fields(cards, columns, selection),
         )
+
+
+def _protocol_fields(
+    cards: Mapping[ModelId, ModelCard], columns: Sequence[Column], selection: dict[str, str]
+) -> dict[str, Any]:
+    """The board's protocol fields: what each column ranks, and what it leaves out."""
+    return {
+        "protocols": {c.name: c.protocol for c in columns if c.protocol is not None},
+        "protocol_choices": {c.name: c.protocols for c in columns},
+        "unranked": _named(cards, [result for c in columns for result in c.unranked]),
+        "selection": selection,
+    }
 
 
 def _named(
@@ -320,6 +327,9 @@ def _bare_card(model: ModelId) -> ModelCard:
 
 def _cells_by_model(columns: Sequence[Column]) -> dict[ModelId, dict[str, ScoreCell]]:
     found: dict[ModelId, dict[str, ScoreCell]] = {}
+    for result in (r for c in columns for r in c.unranked):
+        # A model measured only under other protocols is still listed, without a rank.
+        found[(result.model_reference, result.model_fingerprint)] = {}
     for column in columns:
         raw, scaled = column.raw, column.normalised
         known = ~np.isnan(column.baseline)
