@@ -59,6 +59,20 @@ class UnrankedResult:
     model_key: str = ""  # the model's key (``ModelCard.key``)
 
 
+def parse_selection(values: Sequence[str]) -> dict[str, str]:
+    """``{task: hash prefix}`` from ``TASK:HASH`` values (the web's ``protocol`` parameter,
+    the CLI's ``--protocol``); ConfigError for a malformed value or a task given twice."""
+    chosen: dict[str, str] = {}
+    for value in values:
+        task, colon, wanted = value.rpartition(":")
+        if not colon or not task or not wanted.isalnum():
+            raise ConfigError(f"{value!r} is not TASK:HASH (e.g. arc_easy:3fa2c1)")
+        if chosen.get(task, wanted) != wanted:
+            raise ConfigError(f"{task} is given two protocols; choose one")
+        chosen[task] = wanted
+    return chosen
+
+
 def protocol_choices(
     task_runs: Sequence[LatestRun], protocols: Mapping[str, Protocol]
 ) -> list[ProtocolChoice]:

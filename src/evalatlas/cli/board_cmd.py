@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evalatlas.analysis.board_protocols import UnrankedResult
+from evalatlas.analysis.board_protocols import UnrankedResult, parse_selection
 from evalatlas.analysis.leaderboard import Leaderboard, ScoreCell, build_leaderboard
 from evalatlas.cli.display import make_console
 from evalatlas.cli.options import WorkspaceOption, open_store
@@ -53,13 +53,10 @@ def board_command(
 
 
 def parse_protocols(values: list[str]) -> dict[str, str]:
-    chosen: dict[str, str] = {}
-    for value in values:
-        task, colon, wanted = value.rpartition(":")
-        if not colon or not task or not wanted.isalnum():
-            raise ConfigError(f"--protocol {value!r} is not TASK:HASH (e.g. arc_easy:3fa2c1)")
-        chosen[task] = wanted
-    return chosen
+    try:
+        return parse_selection(values)
+    except ConfigError as exc:
+        raise ConfigError(f"--protocol {exc}") from exc
 
 
 def board_table(board: Leaderboard) -> Table:

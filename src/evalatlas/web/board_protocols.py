@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from evalatlas.analysis.board_protocols import parse_selection
 from evalatlas.analysis.leaderboard import Leaderboard
+from evalatlas.errors import ConfigError
 from evalatlas.web.errors import InvalidParameter
 from evalatlas.web.params import ParamReader
 
@@ -25,15 +27,10 @@ PROTOCOL_PARAMETER = (
 
 def read_protocols(reader: ParamReader) -> dict[str, str]:
     """``{task: hash prefix}`` from ``protocol=TASK:HASH`` values."""
-    chosen: dict[str, str] = {}
-    for value in reader.many(PROTOCOL):
-        task, colon, wanted = value.rpartition(":")
-        if not colon or not task or not wanted.isalnum():
-            raise InvalidParameter(PROTOCOL, f"{value!r} is not TASK:HASH (e.g. arc_easy:3fa2c1)")
-        if chosen.get(task, wanted) != wanted:
-            raise InvalidParameter(PROTOCOL, f"{task} is given two protocols; choose one")
-        chosen[task] = wanted
-    return chosen
+    try:
+        return parse_selection(reader.many(PROTOCOL))
+    except ConfigError as exc:
+        raise InvalidParameter(PROTOCOL, str(exc)) from exc
 
 
 def protocols_json(board: Leaderboard, columns: tuple[str, ...]) -> dict[str, Any]:
