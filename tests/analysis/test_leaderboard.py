@@ -250,6 +250,7 @@ def test_group_members_fold_into_their_group(shared_data: Path, tmp_path: Path) 
         member_runs = [r for r in store.list_results() if r.group == "mmlu"]
     assert len(member_runs) == 2 * 57
     assert board.columns == ("mmlu",)
+    assert board.protocols["mmlu"].label.endswith("first 2 of each member")
     assert board.random_baseline == {"mmlu": 0.25}
     for row in board.rows:
         assert row.cells["mmlu"].n == 114 and row.cells["mmlu"].metric == "acc"

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from evalatlas.errors import StoreError
 from evalatlas.store.records import EvalSpec
 
+GROUP_VERSION = "group"  # the task_version of a group's pooled result (``runner.groups``)
 SHORT_HASH = 12  # characters of a protocol hash shown and accepted as a prefix
 
 
@@ -105,7 +106,12 @@ class Protocol(BaseModel):
             parts.append("chat, multi-turn" if self.fewshot_as_multiturn else "chat")
         if self.system_prompt_hash is not None:
             parts.append(f"system prompt {self.system_prompt_hash[:8]}")
-        parts.append("full" if self.subset_limit is None else f"first {self.subset_limit:,}")
+        if self.subset_limit is None:
+            parts.append("full")
+        else:
+            # A group's limit applies to each member task, not to the pooled samples.
+            each = " of each member" if self.task_version == GROUP_VERSION else ""
+            parts.append(f"first {self.subset_limit:,}{each}")
         return " · ".join(parts)
 
 
