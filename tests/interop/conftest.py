@@ -135,8 +135,14 @@ def build_lm_eval_output(data_file: Path, model_dir: Path) -> Path:
         "HF_DATASETS_CACHE": str(work / "datasets-cache"),
     }
     with (work / "lm-eval.log").open("w", encoding="utf-8") as log:
+        # Run from the work folder: lm-eval records the git commit of its working directory.
         done = subprocess.run(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S
+            command,
+            env=env,
+            cwd=work,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=RUN_TIMEOUT_S,
         )
     if done.returncode != 0:
         pytest.fail(f"lm-eval failed (exit {done.returncode}); see {work / 'lm-eval.log'}")
