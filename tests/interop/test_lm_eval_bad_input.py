@@ -82,14 +82,13 @@ def test_samples_of_a_task_not_in_the_results_are_refused(copied: Path, tmp_path
 def test_a_second_import_of_the_same_files_is_refused(copied: Path, tmp_path: Path) -> None:
     with Store.open(tmp_path / "ws") as store:
         [first] = import_lm_eval(store, copied)
-        with pytest.raises(ConfigError, match=f"already imported as run {first.result.run_id[:12]}"):
+        refusal = f"already imported as run {first.result.run_id[:12]}"
+        with pytest.raises(ConfigError, match=refusal):
             import_lm_eval(store, copied)
     assert _stored(tmp_path / "ws") == 1
 
 
-def test_samples_that_disagree_with_the_results_store_nothing(
-    copied: Path, tmp_path: Path
-) -> None:
+def test_samples_that_disagree_with_the_results_store_nothing(copied: Path, tmp_path: Path) -> None:
     """A valid run beside a damaged one: the whole import is refused, the valid run too."""
     second = copied.parent / "second"
     shutil.copytree(copied, second)
