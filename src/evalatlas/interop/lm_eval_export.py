@@ -23,11 +23,14 @@ from evalatlas.errors import ConfigError
 from evalatlas.interop.lm_eval_lines import hash_text, jsonl_text, lines_from_record
 from evalatlas.interop.lm_eval_spec import BACKEND_PREFIX
 from evalatlas.jsonio import dumps
+from evalatlas.scoring.metrics import INSTRUCTION_LEVEL_METRICS
+from evalatlas.scoring.perplexity import PERPLEXITY_METRICS
 from evalatlas.store.records import EvalResult, SampleRecord
 from evalatlas.store.workspace import Store
 
 # lm-eval's own sanitising of a model name into a folder name.
 _UNSAFE = re.compile(r"[\"<>:/\|\\?\*\[\]]+")
+NOT_MEANS = frozenset(PERPLEXITY_METRICS) | frozenset(INSTRUCTION_LEVEL_METRICS)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,12 @@ def export_lm_eval(store: Store, run_ids: Sequence[str], folder: Path) -> list[P
         if path.exists():
             raise ConfigError(f"{path} already exists; export into an empty folder")
     for path, text in files.items():
-        _write_atomic(path, text)
+        try:
+            _write_atomic(path, text)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {path}: {exc.strerror or exc}; choose a writable folder"
+            ) from exc
     return list(files)
 
 
@@ -161,11 +169,21 @@ def _native_task_config(result: EvalResult, lines: list[dict[str, Any]]) -> dict
         "output_type": output_type,
         "num_fewshot": result.spec.num_fewshot,
         "metric_list": [
-            {"metric": m.name, "aggregation": "mean", "higher_is_better": m.higher_is_better}
+            {
+                "metric": m.name,
+                "aggregation": _aggregation(m.name),
+                "higher_is_better": m.higher_is_better,
+            }
             for m in result.metrics
         ],
         "metadata": {"version": result.spec.task_version},
     }
+
+
+def _aggregation(metric: str) -> str:
+    # Corpus perplexities are ratios of sums and IFEval's instruction-level accuracies pool
+    # instructions over prompts: neither is the mean of per-sample values.
+    return "corpus" if metric in NOT_MEANS else "mean"
 
 
 def _kinds(line: dict[str, Any]) -> list[str]:

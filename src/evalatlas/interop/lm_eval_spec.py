@@ -55,7 +55,7 @@ def eval_spec(output: LmEvalOutput, task: str, records: list[SampleRecord]) -> E
         task_hash=str(_per_task(results, "task_hashes", task, where)),
         data_fingerprint=_data_fingerprint(records),
         num_fewshot=int(_per_task(results, "n-shot", task, where)),
-        fewshot_seed=int(config.get("fewshot_seed") or 0),
+        fewshot_seed=_fewshot_seed(config, int(_per_task(results, "n-shot", task, where)), where),
         limit=len(records) if config.get("limit") is not None else None,
         apply_chat_template=results.get("chat_template") is not None,
         chat_template_hash=results.get("chat_template_sha"),
@@ -79,6 +79,18 @@ def _per_task(results: Mapping[str, Any], key: str, task: str, where: object) ->
     if not isinstance(table, dict) or table.get(task) is None:
         raise DataError(f"{where}: no {key}[{task!r}]; the file is incomplete")
     return table[task]
+
+
+def _fewshot_seed(config: Mapping[str, Any], num_fewshot: int, where: object) -> int:
+    seed = config.get("fewshot_seed")
+    if isinstance(seed, int):
+        return seed
+    if num_fewshot == 0:
+        return 0  # no example was drawn: the seed changes nothing
+    raise DataError(
+        f"{where}: {num_fewshot}-shot but no config.fewshot_seed recorded; the few-shot draw "
+        "cannot be known (lm-eval 0.4.2 or later records it)"
+    )
 
 
 def _model_from_args(config: Mapping[str, Any]) -> str | None:
