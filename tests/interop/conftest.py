@@ -30,11 +30,15 @@ RUN_TIMEOUT_S = 900
 
 
 def cache_root() -> Path:
+    """$EVALATLAS_TEST_CACHE (as for the converted models), else ~/.cache/evalatlas."""
     configured = os.environ.get("EVALATLAS_TEST_CACHE")
-    return Path(configured).parent if configured else Path.home() / ".cache" / "evalatlas"
+    return Path(configured) if configured else Path.home() / ".cache" / "evalatlas"
 
 
 def lm_eval_venv() -> Path:
+    """The side environment; by default the one benchmarks/loglik_throughput.py uses."""
+    if os.environ.get("EVALATLAS_TEST_CACHE"):
+        return cache_root() / f"lm-eval-{LM_EVAL_VERSION}"
     return cache_root() / "benchmarks" / f"lm-eval-{LM_EVAL_VERSION}"
 
 

@@ -113,3 +113,21 @@ def test_export_writes_the_same_lines_and_reimports_to_the_same_records(
     assert again.result.spec.model_dump(exclude={"imported_from"}) == run.result.spec.model_dump(
         exclude={"imported_from"}
     )
+
+
+def test_the_model_page_shows_the_run_as_imported(lm_eval_output: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from evalatlas.web import create_app
+
+    with Store.open(tmp_path / "ws") as store:
+        import_lm_eval(store, lm_eval_output)
+    with TestClient(create_app(tmp_path / "ws")) as client:
+        [row] = client.get("/api/leaderboard").json()["rows"]
+        key = row["model"]["key"]
+        [result] = client.get(f"/api/models/{key}").json()["results"]
+        page = client.get(f"/models/{key}")
+    assert result["eval_card"]["imported_from"]["tool"] == "lm-eval"
+    assert result["eval_card"]["backend"] == "lm-eval/hf"
+    assert page.status_code == 200
+    assert "imported_from" in page.text and "lm-eval/hf" in page.text
