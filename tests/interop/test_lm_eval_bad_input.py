@@ -121,3 +121,10 @@ def test_the_cli_imports_and_shows_the_marker(copied: Path, tmp_path: Path) -> N
     )
     assert exported.returncode == 0, exported.stderr
     assert len(list((tmp_path / "out").rglob("samples_arc_challenge_local_*.jsonl"))) == 1
+
+
+def test_the_same_files_twice_in_one_folder_store_nothing(copied: Path, tmp_path: Path) -> None:
+    shutil.copytree(copied, copied.parent / "copy")
+    with Store.open(tmp_path / "ws") as store, pytest.raises(ConfigError, match="same files twice"):
+        import_lm_eval(store, copied.parent)
+    assert _stored(tmp_path / "ws") == 0

@@ -51,12 +51,16 @@ def import_lm_eval(store: Store, path: Path) -> list[ImportedRun]:
     seen: dict[str, Path] = {}
     for run in runs:
         spec_hash = run.result.spec_hash
+        if spec_hash in seen:
+            raise ConfigError(
+                f"{run.source} repeats {seen[spec_hash]} (the same files twice); give one "
+                "of them; nothing was imported"
+            )
         earlier = store.find_finished(spec_hash)
-        if earlier is not None or spec_hash in seen:
-            run_id = earlier.run_id if earlier is not None else "this import"
+        if earlier is not None:
             raise ConfigError(
                 f"{run.source} ({run.result.spec.task}) is already imported as run "
-                f"{run_id[:12]}; nothing was imported"
+                f"{earlier.run_id[:12]}; nothing was imported"
             )
         seen[spec_hash] = run.source
     saved = store.save_results([(run.result, run.samples) for run in runs])
