@@ -1,10 +1,11 @@
-"""A real lm-evaluation-harness run, made once and cached: the ground truth of the import.
+"""Real lm-evaluation-harness runs, made once and cached: the ground truth of the import.
 
 The harness runs in its own virtualenv (the one ``benchmarks/loglik_throughput.py`` uses,
-created here when absent) on the dequantised float32 SmolLM2 folder, over the first
-``LIMIT`` ARC-Challenge test items of the shared data, through a local task YAML. Its output
-folder is cached under a key made of everything that changes it (harness version and pins,
-data file, task file, model files, limit), so a second test session reuses it.
+created here when absent) on the dequantised float32 SmolLM2 folder, over the first items
+of the shared data through a local task YAML: ARC-Challenge (multiple choice, 0-shot) and
+GSM8K (generation, 2-shot, two answer filters). Each output folder is cached under a key
+made of everything that changes it (harness version and pins, data files, task file, model
+files, limit), so a later test session reuses it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,8 +26,6 @@ import yaml
 LM_EVAL_VERSION = "0.4.13"
 # As in benchmarks/loglik_throughput.py: torch pinned, or pip drags in a multi-GB CUDA build.
 LM_EVAL_PINS = ("torch==2.13.0", f"lm-eval[hf]=={LM_EVAL_VERSION}", "transformers==5.23.0")
-TASK_NAME = "arc_challenge_local"
-LIMIT = 10
 INSTALL_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 900
 
@@ -42,12 +43,25 @@ def lm_eval_venv() -> Path:
     return cache_root() / "benchmarks" / f"lm-eval-{LM_EVAL_VERSION}"
 
 
-def task_yaml(data_file: Path) -> str:
-    """lm-eval's own ARC config (prompt, choices, target, metrics) over a local JSONL file."""
+@dataclass(frozen=True)
+class HarnessTask:
+    """A task YAML for lm-eval's --include_path, over local data files, and its --limit."""
+
+    name: str
+    config: dict[str, Any]
+    data_files: dict[str, Path]
+    limit: int
+
+    def yaml_text(self) -> str:
+        data = {split: str(path) for split, path in self.data_files.items()}
+        config = {"task": self.name, "dataset_path": "json", **self.config}
+        config["dataset_kwargs"] = {"data_files": data}
+        return yaml.safe_dump(config, sort_keys=False)
+
+
+def arc_task(data_file: Path) -> HarnessTask:
+    """lm-eval's own ARC config (prompt, choices, target, metrics), 0-shot, 10 items."""
     config = {
-        "task": TASK_NAME,
-        "dataset_path": "json",
-        "dataset_kwargs": {"data_files": {"test": str(data_file)}},
         "output_type": "multiple_choice",
         "test_split": "test",
         "num_fewshot": 0,
@@ -60,7 +74,60 @@ def task_yaml(data_file: Path) -> str:
         ],
         "metadata": {"version": 1.0},
     }
-    return yaml.safe_dump(config, sort_keys=False)
+    return HarnessTask("arc_challenge_local", config, {"test": data_file}, limit=10)
+
+
+def gsm8k_task(test_file: Path, train_file: Path) -> HarnessTask:
+    """lm-eval's own GSM8K config (two answer filters), 2-shot from the train split, with
+    generations cut at 48 tokens to stay quick on a CPU: 3 items."""
+    config = {
+        "output_type": "generate_until",
+        "training_split": "train",
+        "fewshot_split": "train",
+        "test_split": "test",
+        "num_fewshot": 2,
+        "doc_to_text": "Question: {{question}}\nAnswer:",
+        "doc_to_target": "{{answer}}",
+        "metric_list": [
+            {
+                "metric": "exact_match",
+                "aggregation": "mean",
+                "higher_is_better": True,
+                "ignore_case": True,
+                "ignore_punctuation": False,
+                "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"],
+            }
+        ],
+        "generation_kwargs": {
+            "until": ["Question:", "</s>", "<|im_end|>"],
+            "do_sample": False,
+            "temperature": 0.0,
+            "max_gen_toks": 48,
+        },
+        "filter_list": [
+            {
+                "name": "strict-match",
+                "filter": [
+                    {"function": "regex", "regex_pattern": "#### (\\-?[0-9\\.\\,]+)"},
+                    {"function": "take_first"},
+                ],
+            },
+            {
+                "name": "flexible-extract",
+                "filter": [
+                    {
+                        "function": "regex",
+                        "group_select": -1,
+                        "regex_pattern": "(-?[$0-9.,]{2,})|(-?[0-9]+)",
+                    },
+                    {"function": "take_first"},
+                ],
+            },
+        ],
+        "metadata": {"version": 3.0},
+    }
+    files = {"train": train_file, "test": test_file}
+    return HarnessTask("gsm8k_local", config, files, limit=3)
 
 
 def _sha256_file(path: Path) -> str:
@@ -71,15 +138,15 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_key(data_file: Path, model_dir: Path) -> str:
+def run_key(task: HarnessTask, model_dir: Path) -> str:
     """Hash of every input of the harness run."""
     model_files = {p.name: _sha256_file(p) for p in sorted(model_dir.iterdir()) if p.is_file()}
     payload = {
         "pins": LM_EVAL_PINS,
-        "data": _sha256_file(data_file),
-        "task": task_yaml(data_file),
+        "data": {split: _sha256_file(path) for split, path in task.data_files.items()},
+        "task": task.yaml_text(),
         "model": model_files,
-        "limit": LIMIT,
+        "limit": task.limit,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -115,21 +182,21 @@ def ensure_lm_eval(venv: Path) -> Path:
     return python
 
 
-def build_lm_eval_output(data_file: Path, model_dir: Path) -> Path:
-    """The harness's output folder for this data and model (run once, then cached)."""
-    folder = cache_root() / "lm-eval-runs" / run_key(data_file, model_dir)
+def build_lm_eval_output(task: HarnessTask, model_dir: Path) -> Path:
+    """The harness's output folder for this task and model (run once, then cached)."""
+    folder = cache_root() / "lm-eval-runs" / run_key(task, model_dir)
     if (folder / "complete").is_file():
         return folder / "output"
     python = ensure_lm_eval(lm_eval_venv())
     work = folder.with_name(folder.name + f".{os.getpid()}.tmp")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    (work / f"{TASK_NAME}.yaml").write_text(task_yaml(data_file), encoding="utf-8")
+    (work / f"{task.name}.yaml").write_text(task.yaml_text(), encoding="utf-8")
     command = [
         *(str(python), "-m", "lm_eval", "--model", "hf"),
         *("--model_args", f"pretrained={model_dir},dtype=float32"),
-        *("--tasks", TASK_NAME, "--include_path", str(work)),
-        *("--limit", str(LIMIT), "--batch_size", "4", "--device", "cpu"),
+        *("--tasks", task.name, "--include_path", str(work)),
+        *("--limit", str(task.limit), "--batch_size", "4", "--device", "cpu"),
         *("--log_samples", "--output_path", str(work / "output")),
     ]
     env = {
@@ -157,15 +224,23 @@ def build_lm_eval_output(data_file: Path, model_dir: Path) -> Path:
     return folder / "output"
 
 
-@pytest.fixture(scope="session")
-def arc_data_file(shared_data: Path) -> Path:
-    path = shared_data / "arc" / "ARC-Challenge-test.jsonl"
+def _data_file(shared_data: Path, relative: str) -> Path:
+    path = shared_data / relative
     if not path.is_file():
-        pytest.skip(f"ARC-Challenge data not found at {path}")
+        pytest.skip(f"benchmark data file not found at {path}")
     return path
 
 
 @pytest.fixture(scope="session")
-def lm_eval_output(arc_data_file: Path, smollm2_folder: Path) -> Path:
-    """A real lm-eval 0.4.13 run (``--log_samples``) of float32 SmolLM2 on ARC items."""
-    return build_lm_eval_output(arc_data_file, smollm2_folder)
+def lm_eval_output(shared_data: Path, smollm2_folder: Path) -> Path:
+    """A real lm-eval 0.4.13 run (``--log_samples``) of float32 SmolLM2 on 10 ARC items."""
+    task = arc_task(_data_file(shared_data, "arc/ARC-Challenge-test.jsonl"))
+    return build_lm_eval_output(task, smollm2_folder)
+
+
+@pytest.fixture(scope="session")
+def lm_eval_gsm8k_output(shared_data: Path, smollm2_folder: Path) -> Path:
+    """A real lm-eval 0.4.13 generation run: 2-shot GSM8K, two filters, 3 items."""
+    test = _data_file(shared_data, "gsm8k/test.jsonl")
+    task = gsm8k_task(test, _data_file(shared_data, "gsm8k/train.jsonl"))
+    return build_lm_eval_output(task, smollm2_folder)

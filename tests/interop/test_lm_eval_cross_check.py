@@ -16,8 +16,10 @@ from evalatlas.tasks.registry import resolve_tasks
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.hf, pytest.mark.slow]
 
-# Two float32 forward passes of the same tokens in different batches and paddings.
-LOGPROB_TOLERANCE = 1e-3
+# Two float32 forward passes of the same tokens in different batches and paddings: lm-eval
+# pads batches of 4 sorted by length, EvalAtlas batches its own way. Gaps up to 3e-3 nats
+# (on log-probs near -30) have been seen between the harnesses' runs of these 40 requests.
+LOGPROB_TOLERANCE = 1e-2
 
 
 def test_lm_eval_and_evalatlas_agree_on_the_same_items(
@@ -40,6 +42,7 @@ def test_lm_eval_and_evalatlas_agree_on_the_same_items(
         for their_response, my_response in zip(theirs.responses, mine.responses, strict=True):
             gap = abs(their_response["logprob"] - my_response["logprob"])
             assert gap < LOGPROB_TOLERANCE
+        assert theirs.scores == mine.scores  # the same prediction, item by item
     for name in ("acc", "acc_norm"):
         theirs_metric = imported.result.metric(name)
         mine_metric = outcome.result.metric(name)

@@ -88,7 +88,13 @@ def _duplicate(names: list[str]) -> str:
 
 
 def _lines(records: list[SampleRecord]) -> list[dict[str, Any]]:
-    return [line for position, r in enumerate(records) for line in lines_from_record(r, position)]
+    """Every record's lines, filter by filter as lm-eval logs them (all documents under
+    the first filter, then all under the next)."""
+    by_filter: dict[str, list[dict[str, Any]]] = {}
+    for position, record in enumerate(records):
+        for line in lines_from_record(record, position):
+            by_filter.setdefault(line["filter"], []).append(line)
+    return [line for lines in by_filter.values() for line in lines]
 
 
 def results_json(tasks: list[_Task]) -> dict[str, Any]:
