@@ -108,6 +108,11 @@ def test_the_cli_imports_and_shows_the_marker(copied: Path, tmp_path: Path) -> N
     done = _run_cli("results", "import", str(copied), "-w", workspace)
     assert done.returncode == 0, done.stderr
     assert "1 run(s) imported" in done.stdout
+    with Store.open(tmp_path / "ws") as store:
+        [result] = store.list_results()
+    for metric in result.metrics:  # guessing scores 0.25 on these four-choice items
+        note = f"arc_challenge_local {metric.name}: the interval includes chance (0.2500), n=10"
+        assert (note in done.stdout) is (metric.ci_low <= 0.25 <= metric.ci_high)
     shown = _run_cli("results", "show", "-w", workspace)
     assert "imported from lm-eval 0.4.13, not run here" in shown.stdout
     again = _run_cli("results", "import", str(copied), "-w", workspace)

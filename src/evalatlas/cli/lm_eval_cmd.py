@@ -34,6 +34,8 @@ def import_command(
         root = store.root
     console = make_console()
     console.print(_imported_table(runs), highlight=False)
+    for note in _chance_notes(runs):
+        console.print(note, highlight=False, markup=False)
     console.print(
         f"{len(runs)} run(s) imported into {root}; they are marked as imported from "
         "lm-eval and were not run here, so they cannot be replayed here",
@@ -60,6 +62,22 @@ def _imported_table(runs: Sequence[ImportedRun]) -> Table:
                 str(metric.n),
             )
     return table
+
+
+def _chance_notes(runs: Sequence[ImportedRun]) -> list[str]:
+    """A line for each metric whose interval includes what uniform guessing scores."""
+    notes = []
+    for run in runs:
+        chance = run.result.random_baseline
+        if chance is None:
+            continue
+        for metric in run.result.metrics:
+            if metric.ci_low <= chance <= metric.ci_high:
+                notes.append(
+                    f"{run.result.spec.task} {metric.name}: the interval includes chance "
+                    f"({number(chance, 4)}), n={metric.n}"
+                )
+    return notes
 
 
 def export_runs(store: Store, runs: Sequence[EvalResult], folder: Path) -> None:
