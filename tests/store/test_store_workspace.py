@@ -322,3 +322,30 @@ def test_the_spec_hash_of_an_unchanged_spec_stays_as_stored(make_spec: Any) -> N
     assert spec.spec_hash() == "0a0e3a85d48a66412f268ccc54824ee1f7d4349bfeab45d969e1fa21090ce736"
     scored = spec.model_copy(update={"scorer": {"name": "choice_loglikelihood", "settings": {}}})
     assert scored.spec_hash() == spec.spec_hash()
+
+
+def test_several_results_are_saved_all_or_nothing(
+    store: Store, make_result: Any, make_spec: Any, samples: list[SampleRecord], workspace: Path
+) -> None:
+    good = make_result()
+    twice = [
+        MetricRecord(name="acc", value=0.5, stderr=0.1, ci_low=0.3, ci_high=0.7, n=3),
+        MetricRecord(name="acc", value=0.6, stderr=0.1, ci_low=0.4, ci_high=0.8, n=3),
+    ]
+    broken = make_result(spec=make_spec(task="other"), metrics=twice)
+    with pytest.raises(StoreError, match="UNIQUE constraint failed"):
+        store.save_results([(good, samples), (broken, samples)])
+    assert store.list_results(latest_only=False) == []
+    assert parquet_files(store) == []
+    assert count_rows(workspace, "runs") == 0
+    with pytest.raises(StoreError, match="share a run_id"):
+        store.save_results([(good, samples), (good, samples)])
+    saved = store.save_results([(good, samples), (make_result(minutes=1), samples[:1])])
+    assert [len(store.load_samples(r.run_id)) for r in saved] == [len(samples), 1]
+
+
+def test_an_imported_result_has_its_own_spec_hash(make_spec: Any) -> None:
+    spec = make_spec()
+    marked = spec.model_copy(update={"imported_from": {"tool": "lm-eval", "source": "ab"}})
+    again = spec.model_copy(update={"imported_from": {"tool": "lm-eval", "source": "cd"}})
+    assert len({spec.spec_hash(), marked.spec_hash(), again.spec_hash()}) == 3

@@ -27,20 +27,24 @@ from evalatlas.cli.display import (
     truncation_notes,
 )
 from evalatlas.cli.files import write_text_atomic
+from evalatlas.cli.lm_eval_cmd import export_runs, import_command, imported_notes
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.cli.suite_display import suite_table
+from evalatlas.errors import ConfigError
 from evalatlas.jsonio import dumps
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.records import EvalResult, SampleRecord
 from evalatlas.tasks.suites import SUITES
 
-app = typer.Typer(help="Show and export stored results.", no_args_is_help=True)
+app = typer.Typer(help="Show, import and export stored results.", no_args_is_help=True)
 app.command("board")(board_cmd.board_command)
+app.command("import")(import_command)
 
 
 class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
+    LM_EVAL = "lm-eval"
 
 
 @app.command("show")
@@ -80,6 +84,7 @@ def show_command(
             else:
                 console.print(results_table(results, show_members=members, names=names))
                 _print_notes(console, truncation_notes(results, show_members=members, names=names))
+                _print_notes(console, imported_notes(results))
                 _print_suites(console, results, members, names)
             return
         result = store.get_result(run_id)
@@ -112,6 +117,7 @@ def _print_card(console: Console, result: EvalResult, names: DisplayNames) -> No
     title = f"run {result.run_id}: {shown_name(result, names)}"
     console.print(results_table([result], title=title, names=names))
     _print_notes(console, truncation_notes([result]))
+    _print_notes(console, imported_notes([result]))
     card = Table(title="eval card (spec)", show_header=False)
     for key, value in result.spec.model_dump().items():
         card.add_row(key, dumps(value) if isinstance(value, dict) else str(value))
@@ -149,14 +155,29 @@ def _answer_cell(record: SampleRecord) -> Text:
 
 @app.command("export")
 def export_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="json or csv.")] = ExportFormat.JSON,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write (a folder for lm-eval).")
+    ],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="json, csv, or lm-eval (results + samples).")
+    ] = ExportFormat.JSON,
     model: Annotated[str | None, typer.Option(help="Only results of this model.")] = None,
     task: Annotated[str | None, typer.Option(help="Only results of this task.")] = None,
+    runs: Annotated[
+        list[str] | None,
+        typer.Option("--run", help="With --format lm-eval: this run id (repeatable)."),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export the latest results (metrics with CIs and n) as JSON or CSV."""
+    """Export the latest results (metrics with CIs and n) as JSON or CSV, or runs with their
+    per-sample records as lm-evaluation-harness output (results JSON + samples JSONL)."""
     with open_store(workspace) as store:
+        if fmt is ExportFormat.LM_EVAL:
+            chosen = [store.get_result(run) for run in runs or []]
+            export_runs(store, chosen or store.list_results(model=model, task=task), output)
+            return
+        if runs:
+            raise ConfigError("--run selects runs for --format lm-eval only; use --model/--task")
         results = store.list_results(model=model, task=task)
         names = display_names(store)
     if fmt is ExportFormat.JSON:

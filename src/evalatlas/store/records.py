@@ -41,6 +41,11 @@ class EvalSpec(BaseModel):
     # The scorer that graded the task: {"name": ..., "settings": {...}}. None on results
     # stored before it was recorded.
     scorer: dict[str, Any] | None = None
+    # A result brought in from another tool, not run here: {"tool": "lm-eval", "version":
+    # ..., "source": hash of the files read}. It cannot be replayed here until its card is
+    # completed. Hashed only when set, so results run here keep their hashes, and an
+    # import's hash tells a second import of the same files.
+    imported_from: dict[str, str] | None = None
 
     def spec_hash(self) -> str:
         """Hash of the fields that change the numbers.
@@ -49,7 +54,10 @@ class EvalSpec(BaseModel):
         from the task's content, which ``task_hash`` already covers, and leaving it out
         keeps the hashes of results stored before it was recorded, so they are reused.
         """
-        payload = self.model_dump(exclude={"versions", "scorer"})
+        recorded_only = {"versions", "scorer"}
+        if self.imported_from is None:
+            recorded_only.add("imported_from")
+        payload = self.model_dump(exclude=recorded_only)
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,24 +161,40 @@ class Store:
     def save_result(self, result: EvalResult, samples: list[SampleRecord]) -> EvalResult:
         """Save a finished run: details file first, then run and metrics in one
         transaction. Returns ``result`` with ``details_path`` set (relative to root)."""
-        self._check_new_result(result)
-        relative = self.details_dir.relative_to(self.root) / details_relpath(
-            result.spec.model_name, result.spec.task, result.run_id
-        )
-        path = self.root / relative
-        write_details(path, samples, result.run_id)
-        saved = result.model_copy(
-            update={
-                "details_path": relative.as_posix(),
-                "created_at": result.created_at.astimezone(UTC),
-            }
-        )
+        return self.save_results([(result, samples)])[0]
+
+    def save_results(
+        self, items: Sequence[tuple[EvalResult, list[SampleRecord]]]
+    ) -> list[EvalResult]:
+        """Save several finished runs all or nothing: every details file first, then every
+        run and its metrics in one transaction; on any failure no run is stored and the
+        files written are removed. Returns the results with ``details_path`` set."""
+        for result, _ in items:
+            self._check_new_result(result)
+        run_ids = [result.run_id for result, _ in items]
+        if len(set(run_ids)) != len(run_ids):
+            raise StoreError("two of the results to save share a run_id; give each a new_run_id()")
+        written: list[Path] = []
+        saved: list[EvalResult] = []
         try:
+            for result, samples in items:
+                relative = self.details_dir.relative_to(self.root) / details_relpath(
+                    result.spec.model_name, result.spec.task, result.run_id
+                )
+                write_details(self.root / relative, samples, result.run_id)
+                written.append(self.root / relative)
+                update = {
+                    "details_path": relative.as_posix(),
+                    "created_at": result.created_at.astimezone(UTC),
+                }
+                saved.append(result.model_copy(update=update))
             with self._write() as conn:
-                queries.insert_finished(conn, saved, finished_at=datetime.now(UTC))
+                for result in saved:
+                    queries.insert_finished(conn, result, finished_at=datetime.now(UTC))
         except BaseException:
-            # The transaction rolled back: no row points at the file, so it must go too.
-            path.unlink(missing_ok=True)
+            # The transaction rolled back: no row points at the files, so they must go too.
+            for path in written:
+                path.unlink(missing_ok=True)
             raise
         return saved
 
