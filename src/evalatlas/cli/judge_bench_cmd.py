@@ -37,6 +37,7 @@ from evalatlas.cli.judge_shared import (
     interval_text,
     loaded,
     parse_turns,
+    run_judge,
     store_votes,
     templates_from,
 )
@@ -222,16 +223,9 @@ def _grade(
     loading: Loading,
     templates: TemplateSet = SINGLE_TEMPLATES,
 ) -> list[GradedAnswer]:
-    with loaded(reference, loading) as judge_model:
-        grader = SingleJudge(judge_model, templates, config=config)
-        description = "grading"
-        if grader.choosing:
-            description += ", then scoring the ten ratings"
-        return shown.tracked(
-            description,
-            grader.planned_requests(items),
-            lambda advance: grader.grade(items, progress=advance),
-        )
+    return run_judge(
+        shown, reference, loading, lambda model: SingleJudge(model, templates, config=config), items
+    )
 
 
 _RATING_SOURCES = {

@@ -4,15 +4,23 @@ name that a template gives the judge."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 from evalatlas.errors import ConfigError
 from evalatlas.judge.run.calls import JudgeConfig, judge_identity
-from evalatlas.judge.run.choice import ChatText, check_choice_support
+from evalatlas.judge.run.choice import (
+    ChatText,
+    ChoiceScore,
+    check_choice_support,
+    choice_context,
+    score_choices,
+)
 from evalatlas.judge.templates import JudgeTemplate, TemplateKind, TemplateSet
 from evalatlas.judge.verdicts import VerdictMode
 from evalatlas.models import Model
-from evalatlas.requests import RequestKind
+from evalatlas.models.facade import ProgressCallback
+from evalatlas.requests import GenerateRequest, RequestKind
 
 
 class TurnItem(Protocol):
@@ -33,6 +41,10 @@ class JudgeBase:
     KIND: ClassVar[TemplateKind]
     KIND_NAME: ClassVar[str]  # how a refused template of another kind is described
     DEFAULT_TEMPLATES: ClassVar[TemplateSet]
+    WORK: ClassVar[str]  # what a progress bar says the judge does
+    CHOICES: ClassVar[str]  # what choice mode chooses among, e.g. "five verdicts"
+    CONTINUATIONS: ClassVar[tuple[str, ...]]  # the choices as scored continuations
+    CUE: ClassVar[str]  # what leads up to the choices when a template names no cue
 
     def __init__(
         self,
@@ -63,13 +75,37 @@ class JudgeBase:
         after its reasoning), not the marker it wrote."""
         return self.config.verdict is VerdictMode.CHOICE
 
-    def chat_as_text(self, choices: str) -> ChatText:
-        """The chat renderer that choice mode scores with (``__init__`` refused a judge
-        without one; checked again for the type checker); ``choices`` names what is
-        chosen, for the message."""
-        if self.chat_text is None:
-            raise ConfigError(f"choice {choices} need the judge's chat as text")
-        return self.chat_text
+    @property
+    def work(self) -> str:
+        """What the judge does, as a progress bar says it."""
+        if self.choosing:
+            return f"{self.WORK}, then scoring the {self.CHOICES}"
+        return self.WORK
+
+    def choice_scores(
+        self,
+        requests: Sequence[GenerateRequest],
+        reasonings: Sequence[str],
+        items: Sequence[TurnItem],
+        progress: ProgressCallback | None,
+    ) -> list[ChoiceScore]:
+        """The log-probability of each choice after each request's conversation, the
+        judge's reasoning in answer to it and the cue of the item's template."""
+        chat_text = self.chat_text
+        if chat_text is None:  # __init__ refused a choosing judge without it
+            raise ConfigError(f"choice {self.CHOICES.split()[-1]} need the judge's chat as text")
+        contexts = [
+            (
+                request.sample_id,
+                choice_context(
+                    request, reasoning, self.template_for(item).verdict_cue or self.CUE, chat_text
+                ),
+            )
+            for request, reasoning, item in zip(requests, reasonings, items, strict=True)
+        ]
+        return score_choices(
+            self.model, contexts, self.config, progress, continuations=self.CONTINUATIONS
+        )
 
     def template_for(self, item: TurnItem) -> JudgeTemplate:
         return self.templates.choose(multi_turn=item.turn > 1, with_reference=bool(item.references))

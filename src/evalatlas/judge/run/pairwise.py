@@ -31,8 +31,6 @@ from evalatlas.judge.run.calls import (
 from evalatlas.judge.run.choice import (
     CONTINUATIONS,
     ChoiceScore,
-    choice_context,
-    score_choices,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
 from evalatlas.judge.run.judge_base import JudgeBase
@@ -52,6 +50,10 @@ class PairwiseJudge(JudgeBase):
     KIND = TemplateKind.PAIRWISE
     KIND_NAME = "pairwise"
     DEFAULT_TEMPLATES = PAIRWISE_TEMPLATES
+    WORK = "judging (both orders)"
+    CHOICES = "five verdicts"
+    CONTINUATIONS = CONTINUATIONS
+    CUE = CHOICE_CUE
 
     def planned_requests(self, items: Sequence[PairwiseItem]) -> int:
         """Requests ``judge(items)`` sends: two generations per item, and in choice mode
@@ -91,17 +93,14 @@ class PairwiseJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[Judgment]:
         """Choice judgments of every generation (forward ones, then backward ones)."""
-        chat_text = self.chat_as_text("verdicts")
-        cues = [self.template_for(item).verdict_cue or CHOICE_CUE for item in items] * 2
-        contexts = [
-            (request.sample_id, choice_context(request, generation.text, cue, chat_text))
-            for request, generation, cue in zip(requests, generations, cues, strict=True)
-        ]
-        scores = score_choices(self.model, contexts, self.config, progress)
+        reasonings = [generation.text for generation in generations]
+        scores = self.choice_scores(requests, reasonings, [*items, *items], progress)
         return [
             _choice_judgment(generation, score)
             for generation, score in zip(generations, scores, strict=True)
         ]
+
+    run = judge  # the name every judge answers to
 
     def _request(self, item: PairwiseItem, *, swapped: bool) -> GenerateRequest:
         order = "backward" if swapped else "forward"

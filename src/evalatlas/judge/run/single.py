@@ -37,10 +37,8 @@ from evalatlas.judge.run.calls import (
 from evalatlas.judge.run.choice import (
     RATING_CONTINUATIONS,
     ChoiceScore,
-    choice_context,
     choose_rating,
     reasoning_before_verdict,
-    score_choices,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
 from evalatlas.judge.run.judge_base import JudgeBase
@@ -66,6 +64,10 @@ class SingleJudge(JudgeBase):
     KIND = TemplateKind.SINGLE
     KIND_NAME = "grading"
     DEFAULT_TEMPLATES = SINGLE_TEMPLATES
+    WORK = "grading"
+    CHOICES = "ten ratings"
+    CONTINUATIONS = RATING_CONTINUATIONS
+    CUE = RATING_CUE
 
     def planned_requests(self, items: Sequence[SingleItem]) -> int:
         """Requests ``grade(items)`` sends: one generation per item, and in choice mode ten
@@ -96,6 +98,8 @@ class SingleJudge(JudgeBase):
             for item, generation in zip(items, generations, strict=True)
         ]
 
+    run = grade  # the name every judge answers to
+
     def _chosen(
         self,
         items: Sequence[SingleItem],
@@ -104,22 +108,8 @@ class SingleJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[GradedAnswer]:
         """Every item's rating as the judge's most likely of the ten after its reasoning."""
-        chat_text = self.chat_as_text("ratings")
-        contexts = [
-            (
-                request.sample_id,
-                choice_context(
-                    request,
-                    rating_reasoning(generation.text),
-                    self.template_for(item).verdict_cue or RATING_CUE,
-                    chat_text,
-                ),
-            )
-            for item, request, generation in zip(items, requests, generations, strict=True)
-        ]
-        scores = score_choices(
-            self.model, contexts, self.config, progress, continuations=RATING_CONTINUATIONS
-        )
+        reasonings = [rating_reasoning(generation.text) for generation in generations]
+        scores = self.choice_scores(requests, reasonings, items, progress)
         return [
             _chosen_grade(item, self.identity(item), generation, score)
             for item, generation, score in zip(items, generations, scores, strict=True)
