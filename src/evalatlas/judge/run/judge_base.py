@@ -5,6 +5,7 @@ name that a template gives the judge."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from evalatlas.errors import ConfigError
@@ -16,7 +17,7 @@ from evalatlas.judge.run.choice import (
     choice_context,
     score_choices,
 )
-from evalatlas.judge.templates import JudgeTemplate, TemplateKind, TemplateSet
+from evalatlas.judge.templates import JudgeTemplate, TemplateSet
 from evalatlas.judge.verdicts import VerdictMode
 from evalatlas.models import Model
 from evalatlas.models.facade import ProgressCallback
@@ -33,18 +34,27 @@ class TurnItem(Protocol):
     def references(self) -> tuple[str, ...]: ...
 
 
+@dataclass(frozen=True)
+class JudgeRole:
+    """What sets one kind of judge apart: how a refused template of another kind is
+    described, its default templates, what a progress bar says it does, what choice mode
+    chooses among (e.g. "five verdicts") and the choices as scored continuations, and how
+    many generations it asks per item."""
+
+    name: str
+    templates: TemplateSet
+    work: str
+    choices: str
+    continuations: tuple[str, ...]
+    generations: int
+
+
 class JudgeBase:
-    """A judge: ``model`` with ``templates`` of the subclass's ``KIND`` (its
-    ``DEFAULT_TEMPLATES`` when None). In choice mode the judge needs log-likelihood
+    """A judge: ``model`` with ``templates`` of the kind of its role's templates (those
+    when None). In choice mode the judge needs log-likelihood
     scoring and its chat as text: ``chat_text``, else its backend's own rendering."""
 
-    KIND: ClassVar[TemplateKind]
-    KIND_NAME: ClassVar[str]  # how a refused template of another kind is described
-    DEFAULT_TEMPLATES: ClassVar[TemplateSet]
-    WORK: ClassVar[str]  # what a progress bar says the judge does
-    CHOICES: ClassVar[str]  # what choice mode chooses among, e.g. "five verdicts"
-    CONTINUATIONS: ClassVar[tuple[str, ...]]  # the choices as scored continuations
-    CUE: ClassVar[str]  # what leads up to the choices when a template names no cue
+    ROLE: ClassVar[JudgeRole]
 
     def __init__(
         self,
@@ -53,11 +63,11 @@ class JudgeBase:
         config: JudgeConfig | None = None,
         chat_text: ChatText | None = None,
     ) -> None:
-        templates = self.DEFAULT_TEMPLATES if templates is None else templates
+        templates = self.ROLE.templates if templates is None else templates
         for template in templates.all():
-            if template.kind is not self.KIND:
+            if template.kind is not self.ROLE.templates.plain.kind:
                 raise ConfigError(
-                    f"judge template {template.name!r} is not a {self.KIND_NAME} template"
+                    f"judge template {template.name!r} is not a {self.ROLE.name} template"
                 )
         self.config = config or JudgeConfig()
         model.check_kinds([RequestKind.GENERATE])
@@ -75,12 +85,18 @@ class JudgeBase:
         after its reasoning), not the marker it wrote."""
         return self.config.verdict is VerdictMode.CHOICE
 
+    def planned_requests(self, items: Sequence[object]) -> int:
+        """Requests a run over ``items`` sends (what a progress bar counts): the role's
+        generations per item, and in choice mode each scored for every choice."""
+        scorings = len(self.ROLE.continuations) if self.choosing else 0
+        return self.ROLE.generations * (1 + scorings) * len(items)
+
     @property
     def work(self) -> str:
         """What the judge does, as a progress bar says it."""
         if self.choosing:
-            return f"{self.WORK}, then scoring the {self.CHOICES}"
-        return self.WORK
+            return f"{self.ROLE.work}, then scoring the {self.ROLE.choices}"
+        return self.ROLE.work
 
     def choice_scores(
         self,
@@ -93,18 +109,18 @@ class JudgeBase:
         judge's reasoning in answer to it and the cue of the item's template."""
         chat_text = self.chat_text
         if chat_text is None:  # __init__ refused a choosing judge without it
-            raise ConfigError(f"choice {self.CHOICES.split()[-1]} need the judge's chat as text")
+            raise ConfigError(
+                f"choice {self.ROLE.choices.split()[-1]} need the judge's chat as text"
+            )
         contexts = [
             (
                 request.sample_id,
-                choice_context(
-                    request, reasoning, self.template_for(item).verdict_cue or self.CUE, chat_text
-                ),
+                choice_context(request, reasoning, self.template_for(item).choice_cue, chat_text),
             )
             for request, reasoning, item in zip(requests, reasonings, items, strict=True)
         ]
         return score_choices(
-            self.model, contexts, self.config, progress, continuations=self.CONTINUATIONS
+            self.model, contexts, self.config, progress, continuations=self.ROLE.continuations
         )
 
     def template_for(self, item: TurnItem) -> JudgeTemplate:

@@ -33,33 +33,23 @@ from evalatlas.judge.run.choice import (
     ChoiceScore,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
-from evalatlas.judge.run.judge_base import JudgeBase
+from evalatlas.judge.run.judge_base import JudgeBase, JudgeRole
 from evalatlas.judge.templates import (
-    CHOICE_CUE,
     PAIRWISE_TEMPLATES,
-    TemplateKind,
 )
 from evalatlas.judge.verdicts import VerdictMode, choose_verdict, parse_verdict
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import GenerateRequest, Generation
 
+_ROLE = JudgeRole(
+    "pairwise", PAIRWISE_TEMPLATES, "judging (both orders)", "five verdicts", CONTINUATIONS, 2
+)
+
 
 class PairwiseJudge(JudgeBase):
     """Decides which of two answers is better, judging each item in both orders."""
 
-    KIND = TemplateKind.PAIRWISE
-    KIND_NAME = "pairwise"
-    DEFAULT_TEMPLATES = PAIRWISE_TEMPLATES
-    WORK = "judging (both orders)"
-    CHOICES = "five verdicts"
-    CONTINUATIONS = CONTINUATIONS
-    CUE = CHOICE_CUE
-
-    def planned_requests(self, items: Sequence[PairwiseItem]) -> int:
-        """Requests ``judge(items)`` sends: two generations per item, and in choice mode
-        five scorings per generation (what a progress bar counts)."""
-        per_item = 2 + (2 * len(CONTINUATIONS) if self.choosing else 0)
-        return per_item * len(items)
+    ROLE = _ROLE
 
     def judge(
         self, items: Sequence[PairwiseItem], progress: ProgressCallback | None = None

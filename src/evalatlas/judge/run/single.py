@@ -41,11 +41,9 @@ from evalatlas.judge.run.choice import (
     reasoning_before_verdict,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
-from evalatlas.judge.run.judge_base import JudgeBase
+from evalatlas.judge.run.judge_base import JudgeBase, JudgeRole
 from evalatlas.judge.templates import (
-    RATING_CUE,
     SINGLE_TEMPLATES,
-    TemplateKind,
 )
 from evalatlas.judge.verdicts import VerdictMode, parse_rating
 from evalatlas.models.facade import ProgressCallback
@@ -58,21 +56,13 @@ from evalatlas.scoring.stats import mean_metric
 _RATING_LABEL = re.compile(r"[\s*#]*rating[\s*]*:?[\s*]*$", re.IGNORECASE)
 
 
+_ROLE = JudgeRole("grading", SINGLE_TEMPLATES, "grading", "ten ratings", RATING_CONTINUATIONS, 1)
+
+
 class SingleJudge(JudgeBase):
     """Rates one answer from 1 to 10."""
 
-    KIND = TemplateKind.SINGLE
-    KIND_NAME = "grading"
-    DEFAULT_TEMPLATES = SINGLE_TEMPLATES
-    WORK = "grading"
-    CHOICES = "ten ratings"
-    CONTINUATIONS = RATING_CONTINUATIONS
-    CUE = RATING_CUE
-
-    def planned_requests(self, items: Sequence[SingleItem]) -> int:
-        """Requests ``grade(items)`` sends: one generation per item, and in choice mode ten
-        scorings per item (what a progress bar counts)."""
-        return (1 + (len(RATING_CONTINUATIONS) if self.choosing else 0)) * len(items)
+    ROLE = _ROLE
 
     def grade(
         self, items: Sequence[SingleItem], progress: ProgressCallback | None = None
