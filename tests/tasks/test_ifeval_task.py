@@ -17,8 +17,10 @@ from evalatlas.prompts import ChatTemplate
 from evalatlas.requests import GenerateRequest, Generation
 from evalatlas.scoring import mean_metric, ratio_metric
 from evalatlas.tasks import PromptOptions, list_tasks, resolve_tasks
-from evalatlas.tasks.ifeval import IFEvalTask
+from evalatlas.tasks.ifeval import ifeval_task
+from evalatlas.tasks.scorers.ifeval import IFEvalScorer
 from evalatlas.tasks.task import PreparedSample
+from evalatlas.tasks.yaml_task import YamlTask
 
 FIRST_PROMPT = (
     'Write a 300+ word summary of the wikipedia page "https://en.wikipedia.org/wiki/'
@@ -28,9 +30,9 @@ FIRST_PROMPT = (
 )
 
 
-def ifeval() -> IFEvalTask:
+def ifeval() -> YamlTask:
     (task,) = resolve_tasks("ifeval")
-    assert isinstance(task, IFEvalTask)
+    assert isinstance(task, YamlTask) and isinstance(task.scorer, IFEvalScorer)
     return task
 
 
@@ -64,7 +66,7 @@ ROWS = [
 ]
 
 
-def prepared(task: IFEvalTask, data_dir: Path) -> list[PreparedSample]:
+def prepared(task: YamlTask, data_dir: Path) -> list[PreparedSample]:
     return task.prepare(task.load(data_dir, None), PromptOptions())
 
 
@@ -96,7 +98,7 @@ def test_ifeval_is_a_built_in_generation_task_with_four_metrics() -> None:
         "temperature": 0.0,
         "do_sample": False,
     }
-    assert task.content_hash() == IFEvalTask().content_hash()
+    assert task.content_hash() == ifeval_task().content_hash()
 
 
 def test_the_real_541_prompts_keyed_and_generated_as_they_are(shared_data: Path) -> None:
