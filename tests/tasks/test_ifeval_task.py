@@ -240,3 +240,10 @@ def test_a_real_chat_model_answers_two_prompts(shared_data: Path) -> None:
     # 24 tokens cannot make the first prompt's 300 words.
     assert not outcomes[0].extra["instructions"][2]["strict"]
     assert not math.isnan(metrics["inst_level_loose_acc"].stderr)
+
+
+def test_the_task_hash_is_the_one_stored_results_were_saved_under() -> None:
+    # Stored results are reused by task hash: a change here orphans every stored IFEval run.
+    assert ifeval().content_hash() == (
+        "6831193379ce9470fed5c2f95c7e9d17b3af40211cb88631e469c57a801a6d46"
+    )

@@ -375,3 +375,10 @@ def test_a_real_chat_model_answers_two_problems(shared_data: Path) -> None:
         assert outcome.explanation
     metric = task.aggregate(outcomes, np.random.default_rng(0))["exact_match"]
     assert metric.n == 2 and 0.0 <= metric.value <= 1.0
+
+
+def test_the_task_hash_is_the_one_stored_results_were_saved_under() -> None:
+    # Stored results are reused by task hash: a change here orphans every stored run.
+    assert math_task("math_hard_algebra").content_hash() == (
+        "39bd6d66768d61fca393434942c19719e63d62dac2c62206c5ec41d785b16762"
+    )
