@@ -1,6 +1,7 @@
 """What the pairwise and the grading judge share: a model that generates, a set of
-templates of one kind (their choice-mode twins when verdicts are chosen), and the voter
-name that a template gives the judge."""
+templates of one kind (their choice-mode twins when verdicts are chosen), the requests a
+run plans, how a choice is scored after the judge's reasoning, and the voter name that a
+template gives the judge. A ``JudgeRole`` holds what sets each kind apart."""
 
 from __future__ import annotations
 
