@@ -17,8 +17,10 @@ from evalatlas.prompts import ChatTemplate
 from evalatlas.requests import GenerateRequest, Generation
 from evalatlas.scoring import mean_metric, ratio_metric
 from evalatlas.tasks import PromptOptions, list_tasks, resolve_tasks
-from evalatlas.tasks.ifeval import IFEvalTask
+from evalatlas.tasks.ifeval import ifeval_task
+from evalatlas.tasks.scorers.ifeval import IFEvalScorer
 from evalatlas.tasks.task import PreparedSample
+from evalatlas.tasks.yaml_task import YamlTask
 
 FIRST_PROMPT = (
     'Write a 300+ word summary of the wikipedia page "https://en.wikipedia.org/wiki/'
@@ -28,9 +30,9 @@ FIRST_PROMPT = (
 )
 
 
-def ifeval() -> IFEvalTask:
+def ifeval() -> YamlTask:
     (task,) = resolve_tasks("ifeval")
-    assert isinstance(task, IFEvalTask)
+    assert isinstance(task, YamlTask) and isinstance(task.scorer, IFEvalScorer)
     return task
 
 
@@ -64,7 +66,7 @@ ROWS = [
 ]
 
 
-def prepared(task: IFEvalTask, data_dir: Path) -> list[PreparedSample]:
+def prepared(task: YamlTask, data_dir: Path) -> list[PreparedSample]:
     return task.prepare(task.load(data_dir, None), PromptOptions())
 
 
@@ -96,7 +98,7 @@ def test_ifeval_is_a_built_in_generation_task_with_four_metrics() -> None:
         "temperature": 0.0,
         "do_sample": False,
     }
-    assert task.content_hash() == IFEvalTask().content_hash()
+    assert task.content_hash() == ifeval_task().content_hash()
 
 
 def test_the_real_541_prompts_keyed_and_generated_as_they_are(shared_data: Path) -> None:
@@ -238,3 +240,10 @@ def test_a_real_chat_model_answers_two_prompts(shared_data: Path) -> None:
     # 24 tokens cannot make the first prompt's 300 words.
     assert not outcomes[0].extra["instructions"][2]["strict"]
     assert not math.isnan(metrics["inst_level_loose_acc"].stderr)
+
+
+def test_the_task_hash_is_the_one_stored_results_were_saved_under() -> None:
+    # Stored results are reused by task hash: a change here orphans every stored IFEval run.
+    assert ifeval().content_hash() == (
+        "6831193379ce9470fed5c2f95c7e9d17b3af40211cb88631e469c57a801a6d46"
+    )

@@ -18,7 +18,8 @@ from evalatlas.errors import ConfigError, DataError
 from evalatlas.requests import GenerateRequest, Generation
 from evalatlas.scoring import mean_metric, wilson_interval
 from evalatlas.tasks import PromptOptions, list_tasks, resolve_tasks
-from evalatlas.tasks.math_hard import MathHardTask
+from evalatlas.tasks.scorers.math_answers import MathAnswerScorer
+from evalatlas.tasks.yaml_task import YamlTask
 
 # Task -> (hub config, MATH `type`, Level 5 problems in MATH's test set).
 SUBJECTS = {
@@ -70,9 +71,9 @@ MINERVA_SHOTS = [
 ]
 
 
-def math_task(name: str) -> MathHardTask:
+def math_task(name: str) -> YamlTask:
     (task,) = resolve_tasks(name)
-    assert isinstance(task, MathHardTask)
+    assert isinstance(task, YamlTask) and isinstance(task.scorer, MathAnswerScorer)
     return task
 
 
@@ -119,12 +120,12 @@ def test_the_group_is_seven_generative_subject_tasks() -> None:
     summaries = {s.name: s for s in list_tasks() if s.group == "math_hard"}
     assert list(summaries) == list(SUBJECTS)
     for task in tasks:
-        assert isinstance(task, MathHardTask)
+        assert isinstance(task, YamlTask) and isinstance(task.scorer, MathAnswerScorer)
         config, kind, _ = SUBJECTS[task.name]
         assert task.config.dataset_path == "lighteval/MATH-Hard"
         assert task.config.dataset_name == config
         assert task.config.test_split == "test"
-        assert task.subject.type == kind
+        assert task.rows.local is not None and ("type", kind) in task.rows.local.values
         assert summaries[task.name].output_type == "generate_until"
         assert (task.default_num_fewshot, task.n_choices) == (4, None)  # random baseline 0
         assert task.metric_names() == ["exact_match"]
@@ -374,3 +375,10 @@ def test_a_real_chat_model_answers_two_problems(shared_data: Path) -> None:
         assert outcome.explanation
     metric = task.aggregate(outcomes, np.random.default_rng(0))["exact_match"]
     assert metric.n == 2 and 0.0 <= metric.value <= 1.0
+
+
+def test_the_task_hash_is_the_one_stored_results_were_saved_under() -> None:
+    # Stored results are reused by task hash: a change here orphans every stored run.
+    assert math_task("math_hard_algebra").content_hash() == (
+        "39bd6d66768d61fca393434942c19719e63d62dac2c62206c5ec41d785b16762"
+    )

@@ -37,6 +37,7 @@ from evalatlas.cli.judge_shared import (
     interval_text,
     loaded,
     parse_turns,
+    run_judge,
     store_votes,
     templates_from,
 )
@@ -45,7 +46,6 @@ from evalatlas.errors import ConfigError
 from evalatlas.judge import AuditOptions, InconsistentPolicy, JudgedPair, VerdictMode
 from evalatlas.judge.items import (
     GradedAnswer,
-    SingleItem,
 )
 from evalatlas.judge.length_control import (
     LengthControlConfig,
@@ -70,7 +70,7 @@ from evalatlas.judge.run.answering import (
 from evalatlas.judge.run.arena_hard import baseline_items, load_arena_hard
 from evalatlas.judge.run.mt_bench import load_mt_bench, single_items
 from evalatlas.judge.run.single import graded_answer_json
-from evalatlas.judge.templates import SINGLE_TEMPLATES, TemplateKind, TemplateSet
+from evalatlas.judge.templates import TemplateKind
 
 
 def _answer_with(
@@ -182,7 +182,13 @@ def mt_bench_command(
         name, answers = str(answers_of), bench.answers_of(str(answers_of))
     items = single_items(bench, name, answers, turns=parse_turns(turns), limit=limit)
     grading = JudgeConfig(max_tokens=max_tokens, verdict=verdict)
-    grades = _grade(shown, judge, items, grading, loading, templates)
+    grades = run_judge(
+        shown,
+        judge,
+        loading,
+        lambda judge_model: SingleJudge(judge_model, templates, config=grading),
+        items,
+    )
     _report_grades(shown, grades, answering)
 
 
@@ -212,26 +218,6 @@ def _generate_mt_bench_answers(
             lambda advance: generate_answers(model, questions, config, advance),
         )
         return _Answering(model.info.reference, answers, config, answer_plan(questions, config))
-
-
-def _grade(
-    shown: Shown,
-    reference: str,
-    items: Sequence[SingleItem],
-    config: JudgeConfig,
-    loading: Loading,
-    templates: TemplateSet = SINGLE_TEMPLATES,
-) -> list[GradedAnswer]:
-    with loaded(reference, loading) as judge_model:
-        grader = SingleJudge(judge_model, templates, config=config)
-        description = "grading"
-        if grader.choosing:
-            description += ", then scoring the ten ratings"
-        return shown.tracked(
-            description,
-            grader.planned_requests(items),
-            lambda advance: grader.grade(items, progress=advance),
-        )
 
 
 _RATING_SOURCES = {

@@ -17,7 +17,7 @@ from evalatlas.cli.judge_shared import (
     echo_json,
     estimate_cells,
     interval_text,
-    loaded,
+    run_judge,
 )
 from evalatlas.judge import (
     AuditOptions,
@@ -46,16 +46,13 @@ def run_pairwise(
     loading: Loading,
     templates: TemplateSet = PAIRWISE_TEMPLATES,
 ) -> list[JudgedPair]:
-    with loaded(reference, loading) as model:
-        judge = PairwiseJudge(model, templates, config=config)
-        description = "judging (both orders)"
-        if judge.choosing:
-            description += ", then scoring the five verdicts"
-        return shown.tracked(
-            description,
-            judge.planned_requests(items),
-            lambda advance: judge.judge(items, progress=advance),
-        )
+    return run_judge(
+        shown,
+        reference,
+        loading,
+        lambda model: PairwiseJudge(model, templates, config=config),
+        items,
+    )
 
 
 def _head_to_head(

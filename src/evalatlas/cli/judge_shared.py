@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,6 +31,19 @@ from evalatlas.models.facade import ProgressCallback
 from evalatlas.runner.cache import StoreResponseCache
 
 R = TypeVar("R")
+Item = TypeVar("Item", contravariant=True)
+
+
+class Judging(Protocol[Item, R]):
+    """A judge as the commands run it: pairwise or grading."""
+
+    @property
+    def work(self) -> str: ...
+
+    def planned_requests(self, items: Sequence[Item]) -> int: ...
+
+    def run(self, items: Sequence[Item], progress: ProgressCallback | None = None) -> list[R]: ...
+
 
 judge_app = typer.Typer(
     name="judge",
@@ -160,6 +173,24 @@ class Shown:
             return work(progress.advance)
         finally:
             progress.finish()
+
+
+def run_judge(
+    shown: Shown,
+    reference: str,
+    loading: Loading,
+    judge_of: Callable[[Model], Judging[Item, R]],
+    items: Sequence[Item],
+) -> list[R]:
+    """The judge ``judge_of`` makes of the model ``reference`` run over ``items`` under a
+    progress bar of every request it sends."""
+    with loaded(reference, loading) as model:
+        judge = judge_of(model)
+        return shown.tracked(
+            judge.work,
+            judge.planned_requests(items),
+            lambda advance: judge.run(items, progress=advance),
+        )
 
 
 def split_names(text: str | None, option: str) -> list[str]:

@@ -437,4 +437,3 @@ def _battle_table_or_empty(
         np.array([OUTCOME_CODES.index(row[2]) for row in rows], dtype=np.int8),
         tuple(None for _ in rows),
     )
-

@@ -39,7 +39,12 @@ from evalatlas.ratings.graph import disconnection_warning, linked_groups
 from evalatlas.ratings.likelihood import BattleLikelihood
 from evalatlas.ratings.sandwich import normal_draws, sandwich_covariance
 from evalatlas.ratings.style import StyleCoefficient
-from evalatlas.ratings.table import RatingTable, build_rating_table, check_confidence
+from evalatlas.ratings.table import (
+    RatingTable,
+    TableOptions,
+    build_rating_table,
+    check_confidence,
+)
 
 
 class IntervalMethod(StrEnum):
@@ -204,10 +209,12 @@ def rate_battles(
         logits_to_ratings(samples[:, :size], battles.models, config),
         battles.battles_per_model(),
         confidence,
-        intervals=intervals,
-        method=str(method),
-        warnings=() if warning is None else (warning,),
-        style_coefficients=style,
+        TableOptions(
+            intervals=intervals,
+            method=str(method),
+            warnings=() if warning is None else (warning,),
+            style_coefficients=style,
+        ),
     )
 
 

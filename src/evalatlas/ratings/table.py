@@ -68,25 +68,34 @@ class RatingTable:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class TableOptions:
+    """What a table says beside the ratings' own numbers: the score intervals (low, high)
+    when they do not come from the samples, the method that gave them, one-line warnings
+    and the style coefficients (under style control)."""
+
+    intervals: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+    method: str = "bootstrap"
+    warnings: tuple[str, ...] = ()
+    style_coefficients: tuple[StyleCoefficient, ...] = ()
+
+
 def build_rating_table(
     models: Sequence[str],
     scores: NDArray[np.float64],
     samples: NDArray[np.float64],
     battles_per_model: NDArray[np.int64],
     confidence: float,
-    *,
-    intervals: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
-    method: str = "bootstrap",
-    warnings: tuple[str, ...] = (),
-    style_coefficients: tuple[StyleCoefficient, ...] = (),
+    options: TableOptions | None = None,
 ) -> RatingTable:
     """Assemble a RatingTable; `samples` has one row of scores per bootstrap round (may be 0).
 
-    The score intervals are the samples' central `confidence` range unless `intervals`
-    (low, high) gives them; rank intervals always come from the samples.
+    The score intervals are the samples' central `confidence` range unless
+    `options.intervals` (low, high) gives them; rank intervals always come from the samples.
     """
+    options = options or TableOptions()
     check_confidence(confidence)
-    ci_low, ci_high = intervals or _intervals(scores, samples, confidence)
+    ci_low, ci_high = options.intervals or _intervals(scores, samples, confidence)
     ranks = separated_ranks(ci_low, ci_high)
     rank_low, rank_high = _rank_intervals(ranks, samples, confidence)
     tiers = overlap_tiers(ci_low, ci_high)
@@ -109,9 +118,9 @@ def build_rating_table(
         tuple(ratings),
         confidence,
         int(samples.shape[0]),
-        method=method,
-        warnings=warnings,
-        style_coefficients=style_coefficients,
+        method=options.method,
+        warnings=options.warnings,
+        style_coefficients=options.style_coefficients,
     )
 
 

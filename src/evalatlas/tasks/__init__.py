@@ -7,7 +7,7 @@ docs/tasks.md) or in Python (generated tasks). ``resolve_tasks`` finds them by n
 from evalatlas.tasks.config import TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.generated import ArithmeticSpec, ArithmeticTask, arithmetic_rows
-from evalatlas.tasks.ifeval import IFEvalTask
+from evalatlas.tasks.ifeval import ifeval_task
 from evalatlas.tasks.registry import (
     TaskSummary,
     group_members,
@@ -28,7 +28,6 @@ __all__ = [
     "ArithmeticSpec",
     "ArithmeticTask",
     "ConfigTask",
-    "IFEvalTask",
     "PreparedSample",
     "PromptOptions",
     "SampleOutcome",
@@ -39,6 +38,7 @@ __all__ = [
     "YamlTask",
     "arithmetic_rows",
     "group_members",
+    "ifeval_task",
     "list_tasks",
     "parse_task_config",
     "resolve_tasks",

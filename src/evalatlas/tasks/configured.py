@@ -70,8 +70,9 @@ class ConfigTask(Task):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _hash_extra(self) -> dict[str, Any]:
-        """What else defines the task's content (generated tasks: their generator)."""
-        return {}
+        """What else defines the task's content (generated tasks: their generator; a
+        scorer of its own: what it adds)."""
+        return self.scorer.hash_extra()
 
     def metric_names(self) -> list[str]:
         return self.scorer.metric_names()
@@ -140,7 +141,7 @@ class ConfigTask(Task):
             doc=dict(row),
         )
         self.scorer.check_sample(sample, where)
-        return sample
+        return self.scorer.ready(sample, where)
 
     def _row_metadata(self, row: Mapping[str, Any], where: str) -> dict[str, Any]:
         """The row fields named by ``metadata.sample_metadata`` (MMLU-Pro's ``category``)."""

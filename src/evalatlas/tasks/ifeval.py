@@ -12,17 +12,11 @@ exact prompt) score through the ``responses`` backend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from evalatlas.data import Sample
-from evalatlas.errors import DataError
-from evalatlas.scoring import IFEVAL_METRICS
-from evalatlas.tasks.config import parse_task_config
+from evalatlas.tasks.row_rules import RowIds, RowRules
 from evalatlas.tasks.scorers.generation import GenerationSettings
 from evalatlas.tasks.scorers.ifeval import IFEvalScorer
-from evalatlas.tasks.task import TaskData, first_duplicate_id
 from evalatlas.tasks.yaml_task import YamlTask
 
 TASK_NAME = "ifeval"
@@ -50,50 +44,16 @@ IFEVAL_DEFINITION: dict[str, Any] = {
         " rule (prompt- and instruction-level, strict and loose)",
     },
 }
+IFEVAL_ROWS = RowRules(
+    ids=RowIds("key", "an integer or a string naming the prompt", "prompt", required=True)
+)
 
 
-class IFEvalTask(YamlTask):
-    """The ``ifeval`` task: a task definition graded by ``IFEvalScorer``, its samples
-    keyed by the data set's ``key``."""
-
-    def __init__(self) -> None:
-        origin = f"<built-in task {TASK_NAME}>"
-        config = parse_task_config(IFEVAL_DEFINITION, origin)
-        scorer = IFEvalScorer(GenerationSettings.from_config(config))
-        super().__init__(config, origin=origin, scorer=scorer)
-
-    def _hash_extra(self) -> dict[str, Any]:
-        return {"metrics": list(IFEVAL_METRICS), "scorer": "evalatlas.scoring.ifeval"}
-
-    # -- rows -> samples ----------------------------------------------------------------
-
-    def load(self, data_dir: Path | None, limit: int | None) -> TaskData:
-        data = super().load(data_dir, limit)
-        for group in (data.samples, data.fewshot_pool):
-            _check_unique_ids(group, data.source)
-        return data
-
-    def make_sample(self, row: Mapping[str, Any], sample_id: str) -> Sample:
-        """A sample whose id is the row's ``key`` (its instructions are checked by the
-        scorer as the sample is made)."""
-        return super().make_sample(row, _row_key(row, sample_id))
-
-
-def _row_key(row: Mapping[str, Any], position: str) -> str:
-    key = row.get("key")
-    if isinstance(key, bool) or not isinstance(key, int | str) or str(key).strip() == "":
-        fields = ", ".join(map(str, row)) or "none"
-        raise DataError(
-            f"task {TASK_NAME}, row {position}: field 'key' must be an integer or a string"
-            f" naming the prompt, got {key!r} (fields: {fields})"
-        )
-    return str(key)
-
-
-def _check_unique_ids(samples: Sequence[Sample], source: str) -> None:
-    duplicate = first_duplicate_id(samples)
-    if duplicate is not None:
-        raise DataError(
-            f"task {TASK_NAME}: key {duplicate} names two prompts in {source};"
-            " every prompt needs its own key"
-        )
+def ifeval_task() -> YamlTask:
+    """The ``ifeval`` task: its definition graded by ``IFEvalScorer``, its samples keyed
+    by the data set's ``key``."""
+    return YamlTask.builtin(
+        IFEVAL_DEFINITION,
+        lambda config: IFEvalScorer(GenerationSettings.from_config(config)),
+        IFEVAL_ROWS,
+    )

@@ -22,19 +22,13 @@ row has one, else its position among the subject's rows.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from evalatlas.data import DataSource, Sample, load_rows
-from evalatlas.errors import ConfigError, DataError
-from evalatlas.scoring.math_answers import gold_answer
-from evalatlas.tasks.config import parse_task_config
+from evalatlas.tasks.row_rules import LocalRows, RowIds, RowRules
 from evalatlas.tasks.scorers.generation import GenerationSettings
-from evalatlas.tasks.scorers.math_answers import METRIC, MathAnswerScorer
-from evalatlas.tasks.task import TaskData, first_duplicate_id
+from evalatlas.tasks.scorers.math_answers import METRIC, WRITTEN_EXAMPLE, MathAnswerScorer
 from evalatlas.tasks.yaml_task import YamlTask
 
 GROUP = "math_hard"
@@ -42,8 +36,8 @@ DATASET_PATH = "lighteval/MATH-Hard"
 LOCAL_FILE = "math/math_test_5000.jsonl"
 LEVEL = "Level 5"
 # Marks the written examples, whose target is their whole worked solution; an evaluated
-# problem's target is its gold answer alone.
-FEWSHOT_MARK = "few_shot"
+# problem's target is its gold answer alone (``MathAnswerScorer.ready``).
+FEWSHOT_MARK = WRITTEN_EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -160,105 +154,27 @@ def math_hard_definition(subject: MathSubject) -> dict[str, Any]:
     }
 
 
-class MathHardTask(YamlTask):
-    """One subject of ``math_hard``: a task definition graded by ``MathAnswerScorer``,
-    reading its subject's rows of the whole MATH test file from a local copy."""
-
-    def __init__(self, subject: MathSubject) -> None:
-        origin = f"<built-in task {subject.task_name}>"
-        config = parse_task_config(math_hard_definition(subject), origin)
-        scorer = MathAnswerScorer(GenerationSettings.from_config(config))
-        super().__init__(config, origin=origin, scorer=scorer)
-        self.subject = subject
-
-    def _hash_extra(self) -> dict[str, Any]:
-        return {
-            "metrics": [METRIC],
-            "scorer": "evalatlas.scoring.math_answers.score_math_answer",
-            "local_rows": {"level": LEVEL, "type": self.subject.type},
-        }
-
-    # -- rows -> samples ----------------------------------------------------------------
-
-    def load(self, data_dir: Path | None, limit: int | None) -> TaskData:
-        # A hub config holds only its subject's Level 5 problems; the local file holds all.
-        data = super().load(None, limit) if data_dir is None else self._load_local(data_dir, limit)
-        _check_unique_ids(self.name, data.samples, data.source)
-        return data
-
-    def _load_local(self, data_dir: Path, limit: int | None) -> TaskData:
-        """The subject's Level 5 rows of the whole MATH test file, then the first ``limit``."""
-        if limit is not None and limit < 0:
-            raise ConfigError(f"task {self.name}: limit must be >= 0, got {limit}")
-        source = self.plan_sources(data_dir).eval
-        rows = [
-            row
-            for number, row in enumerate(load_rows(source), start=1)
-            if self._is_member(row, source, number)
-        ]
-        examples = self.config.fewshot_config.samples or ()
-        described = (
-            f"{source.describe()} ({LEVEL}, type {self.subject.type}); few-shot pool:"
-            f" {len(examples)} rows of the task definition"
-        )
-        return self.build_task_data(rows, limit, list(examples), described)
-
-    def _is_member(self, row: Mapping[str, Any], source: DataSource, number: int) -> bool:
-        for name in ("level", "type"):
-            if not isinstance(row.get(name), str):
-                fields = ", ".join(map(str, row)) or "none"
-                raise DataError(
-                    f"{source.file}: row {number}: field {name!r} must be text such as"
-                    f" 'Level 5' or 'Algebra' (fields: {fields})"
-                )
-        return bool(row["level"] == LEVEL and row["type"] == self.subject.type)
-
-    def make_sample(self, row: Mapping[str, Any], sample_id: str) -> Sample:
-        """A sample keyed by the row's ``idx`` (when it has one) whose target is the gold
-        answer; a solution without a boxed answer fails here, before any generation."""
-        key = _row_id(row, sample_id, self.name)
-        sample = super().make_sample(row, key)
-        if FEWSHOT_MARK in row:
-            return sample
-        solution = row.get("solution")
-        if not isinstance(solution, str):
-            raise DataError(
-                f"task {self.name}, sample {key}: field 'solution' must be text,"
-                f" got {type(solution).__name__}"
-            )
-        try:
-            answer = gold_answer(solution)
-        except DataError as error:
-            raise DataError(f"task {self.name}, sample {key}: {error}") from None
-        return dataclasses.replace(sample, target=answer)
+def math_hard_task(subject: MathSubject) -> YamlTask:
+    """One subject of ``math_hard``: its definition graded by ``MathAnswerScorer``, samples
+    keyed by ``idx``, the subject's Level 5 rows of the whole MATH test file when read
+    from a local copy (a hub config holds only them)."""
+    rows = RowRules(
+        ids=RowIds("idx", "a problem number", "problem", required=False),
+        local=LocalRows(
+            (("level", LEVEL), ("type", subject.type)), f"{LEVEL}, type {subject.type}"
+        ),
+    )
+    return YamlTask.builtin(
+        math_hard_definition(subject),
+        lambda config: MathAnswerScorer(GenerationSettings.from_config(config)),
+        rows,
+    )
 
 
-def _row_id(row: Mapping[str, Any], position: str, task: str) -> str:
-    """The row's ``idx`` (MATH's problem number), else its position."""
-    idx = row.get("idx")
-    if idx is None:
-        return position
-    if isinstance(idx, bool) or not isinstance(idx, int | str) or not str(idx).strip():
-        raise DataError(
-            f"task {task}, row {position}: field 'idx' must be a problem number, got {idx!r};"
-            " fix it or leave the field out"
-        )
-    return str(idx)
+def _factory(subject: MathSubject) -> Callable[[], YamlTask]:
+    return lambda: math_hard_task(subject)
 
 
-def _check_unique_ids(task: str, samples: Sequence[Sample], source: str) -> None:
-    duplicate = first_duplicate_id(samples)
-    if duplicate is not None:
-        raise DataError(
-            f"task {task}: idx {duplicate} names two problems in {source};"
-            " every problem needs its own idx"
-        )
-
-
-def _factory(subject: MathSubject) -> Callable[[], MathHardTask]:
-    return lambda: MathHardTask(subject)
-
-
-def math_hard_factories() -> dict[str, Callable[[], MathHardTask]]:
+def math_hard_factories() -> dict[str, Callable[[], YamlTask]]:
     """Task name -> factory for the seven subjects, in the group's order."""
     return {subject.task_name: _factory(subject) for subject in MATH_SUBJECTS}

@@ -15,7 +15,7 @@ from pathlib import Path
 from evalatlas.errors import ConfigError, did_you_mean
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.generated import arithmetic_gen, arithmetic_mc
-from evalatlas.tasks.ifeval import IFEvalTask
+from evalatlas.tasks.ifeval import ifeval_task
 from evalatlas.tasks.math_hard import math_hard_factories
 from evalatlas.tasks.mmlu import MMLU_SUBJECTS, mmlu_task
 from evalatlas.tasks.task import Task
@@ -55,7 +55,7 @@ def _factories() -> dict[str, TaskFactory]:
         factories[f"mmlu_{subject}"] = _mmlu_factory(subject)
     factories["arithmetic_mc"] = arithmetic_mc
     factories["arithmetic_gen"] = arithmetic_gen
-    factories["ifeval"] = IFEvalTask
+    factories["ifeval"] = ifeval_task
     factories["winogrande"] = WinograndeTask
     factories.update(math_hard_factories())
     return factories

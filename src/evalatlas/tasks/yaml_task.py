@@ -23,15 +23,17 @@ chain-of-thought prompts): the hub data set has no split that holds them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalatlas.data import FILE_FORMATS, DataSource, apply_transform, load_rows
+from evalatlas.data import FILE_FORMATS, DataSource, Sample, apply_transform, load_rows
 from evalatlas.data.files import Row
 from evalatlas.errors import ConfigError, DataError
 from evalatlas.tasks.config import LocalFileConfig, TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
+from evalatlas.tasks.row_rules import LocalRows, RowRules
 from evalatlas.tasks.scorers import Scorer
 from evalatlas.tasks.task import TaskData
 from evalatlas.tasks.yaml_loader import read_task_yaml
@@ -51,7 +53,14 @@ class SplitPlan:
     fewshot_elsewhere: str | None = None
 
 
+BUILTIN_ORIGIN = "<built-in task {}>"
+
+
 class YamlTask(ConfigTask):
+    """A task definition read from the hub or local files; a built-in definition may name
+    its own ``scorer`` and ``rows`` rules (sample ids from a row field, the rows of a
+    shared local file that are its own)."""
+
     def __init__(
         self,
         config: TaskConfig,
@@ -59,12 +68,24 @@ class YamlTask(ConfigTask):
         origin: str,
         metadata: dict[str, Any] | None = None,
         scorer: Scorer | None = None,
+        rows: RowRules | None = None,
     ) -> None:
         if config.dataset_path is None:
             raise ConfigError(f"{origin}: dataset_path is required")
         if config.eval_split() is None:
             raise ConfigError(f"{origin}: set test_split or validation_split")
         super().__init__(config, origin=origin, metadata=metadata, scorer=scorer)
+        self.rows = rows or RowRules()
+
+    @classmethod
+    def builtin(
+        cls, definition: dict[str, Any], scorer_of: Callable[[TaskConfig], Scorer], rows: RowRules
+    ) -> YamlTask:
+        """A built-in task: its definition (as a task file would hold it), the scorer
+        made for the parsed definition, and its row rules."""
+        origin = BUILTIN_ORIGIN.format(definition["task"])
+        config = parse_task_config(definition, origin)
+        return cls(config, origin=origin, scorer=scorer_of(config), rows=rows)
 
     @classmethod
     def from_file(cls, path: Path) -> YamlTask:
@@ -78,14 +99,31 @@ class YamlTask(ConfigTask):
     ) -> YamlTask:
         return cls(parse_task_config(raw, origin), origin=origin, metadata=metadata)
 
+    def _hash_extra(self) -> dict[str, Any]:
+        return super()._hash_extra() | self.rows.hash_extra()
+
+    def make_sample(self, row: Mapping[str, Any], sample_id: str) -> Sample:
+        ids = self.rows.ids
+        key = sample_id if ids is None else ids.sample_id(row, sample_id, self.name)
+        return super().make_sample(row, key)
+
     def load(self, data_dir: Path | None, limit: int | None) -> TaskData:
+        data = self._load(data_dir, limit)
+        if self.rows.ids is not None:
+            for group in (data.samples, data.fewshot_pool):
+                self.rows.ids.check_unique(group, data.source, self.name)
+        return data
+
+    def _load(self, data_dir: Path | None, limit: int | None) -> TaskData:
         if limit is not None and limit < 0:
             raise ConfigError(f"task {self.name}: limit must be >= 0, got {limit}")
         plan = self.plan_sources(data_dir)
         written = self.config.fewshot_config.samples
         if written is not None:
             eval_rows = self._rows(plan.eval, limit)
-            source = f"{plan.eval.describe()}; few-shot pool: {len(written)} rows of the task file"
+            written_in = "task definition" if self._is_builtin else "task file"
+            pool = f"few-shot pool: {len(written)} rows of the {written_in}"
+            source = f"{self._described(plan.eval)}; {pool}"
             return self.build_task_data(eval_rows, limit, list(written), source)
         if plan.pool is None and plan.pool_missing is None:
             eval_rows = self._rows(plan.eval)  # every row: they are also the few-shot pool
@@ -97,12 +135,29 @@ class YamlTask(ConfigTask):
             pool_note = (
                 f"few-shot pool: {plan.pool.describe()}" if plan.pool else str(plan.pool_missing)
             )
-        source = f"{plan.eval.describe()}; {pool_note}"
+        source = f"{self._described(plan.eval)}; {pool_note}"
         return self.build_task_data(eval_rows, limit, pool_rows, source, plan.fewshot_elsewhere)
 
+    @property
+    def _is_builtin(self) -> bool:
+        return self.origin == BUILTIN_ORIGIN.format(self.name)
+
+    def _local_rows(self, source: DataSource) -> LocalRows | None:
+        """The selection of a local file's rows, when the task keeps only some."""
+        return self.rows.local if source.file is not None else None
+
+    def _described(self, source: DataSource) -> str:
+        local = self._local_rows(source)
+        return source.describe() + ("" if local is None else f" ({local.label})")
+
     def _rows(self, source: DataSource, limit: int | None = None) -> list[Row]:
-        """The rows of ``source``, through the task's ``process_docs`` transform if any."""
-        rows = load_rows(source, limit)
+        """The rows of ``source`` (of a local file, those the task keeps), through the
+        task's ``process_docs`` transform if any."""
+        local = self._local_rows(source)
+        if local is None:
+            rows = load_rows(source, limit)
+        else:
+            rows = local.select(load_rows(source), source)[:limit]
         if self.config.process_docs is None:
             return rows
         where = str(source.file) if source.file is not None else source.describe()

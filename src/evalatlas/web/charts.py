@@ -12,9 +12,6 @@ from evalatlas.web.cells import format_parameters
 
 SCATTER_WIDTH = 760
 SCATTER_HEIGHT = 420
-RANK_WIDTH = 760
-RANK_ROW = 20
-RANK_LABEL_WIDTH = 230
 MAX_LABEL = 32
 LABEL_CHAR_WIDTH = 6.6  # at the charts' 11px font (atlas.css), wide enough for any label
 LABELLED_TOP = 8  # the best-scoring points labelled beside the outliers, room permitting
@@ -266,7 +263,21 @@ class RankInput:
 
 
 @dataclass(frozen=True)
-class RankBar:
+class IntervalRow:
+    """One row of an interval chart, in the axis's units: the interval, its point estimate,
+    and the band (rows of one band share a background, consecutive bands alternate)."""
+
+    low: float
+    high: float
+    point: float
+    label: str
+    title: str
+    band: int
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class IntervalBar:
     y: float
     band_top: float
     x_low: float
@@ -275,25 +286,71 @@ class RankBar:
     label: str
     title: str
     url: str
-    band: str  # alternating per tie group, so groups read as bands
+    band: str  # CSS class band-0 or band-1
 
 
 @dataclass(frozen=True)
-class RankChart:
+class IntervalChart:
     width: int
     height: int
     box: Box
     row_height: int
     x_ticks: tuple[Tick, ...]
-    bars: tuple[RankBar, ...]
+    bars: tuple[IntervalBar, ...]
 
 
-def rank_chart(inputs: Sequence[RankInput]) -> RankChart | None:
+@dataclass(frozen=True)
+class RowLayout:
+    """One model a row below the x axis's labels, names in the left margin."""
+
+    width: int
+    row_height: int
+    label_width: int
+
+    def box(self, rows: int) -> Box:
+        return Box(float(self.label_width), 30.0, self.width - 24.0, 30.0 + self.row_height * rows)
+
+
+RANK_LAYOUT = RowLayout(width=760, row_height=20, label_width=230)
+
+
+def interval_chart(
+    layout: RowLayout, rows: Sequence[IntervalRow], x_of: Scale, ticks: Sequence[float]
+) -> IntervalChart:
+    """The rows top down, each interval a line and its point a dot, placed by ``x_of``
+    (which maps into ``layout.box(len(rows))``) with a grid line at each of ``ticks``."""
+    box = layout.box(len(rows))
+    row = layout.row_height
+    bars = tuple(
+        IntervalBar(
+            y=box.top + row * index + row / 2,
+            band_top=box.top + row * index,
+            x_low=x_of(item.low),
+            x_high=x_of(item.high),
+            x_point=x_of(item.point),
+            label=short_label(item.label),
+            title=item.title,
+            url=item.url,
+            band=f"band-{item.band % 2}",
+        )
+        for index, item in enumerate(rows)
+    )
+    return IntervalChart(
+        width=layout.width,
+        height=int(box.bottom) + 12,
+        box=box,
+        row_height=row,
+        x_ticks=tuple(Tick(x_of(tick), tick_label(tick)) for tick in ticks),
+        bars=bars,
+    )
+
+
+def rank_chart(inputs: Sequence[RankInput]) -> IntervalChart | None:
     """One row per model, best first: its 95% rank interval as a line, its rank as a dot;
-    None when no model is ranked."""
+    None when no model is ranked. Rows of one tie group share a band."""
     if not inputs:
         return None
-    box = Box(float(RANK_LABEL_WIDTH), 30.0, RANK_WIDTH - 24.0, 30.0 + RANK_ROW * len(inputs))
+    box = RANK_LAYOUT.box(len(inputs))
     worst = max(max(item.rank_high for item in inputs), 2)
     axis = nice_axis(1.0, float(worst), count=min(worst - 1, 10))
     ticks = sorted(
@@ -303,25 +360,16 @@ def rank_chart(inputs: Sequence[RankInput]) -> RankChart | None:
     def x_of(rank: float) -> float:
         return round(box.left + (rank - 0.5) / worst * box.width, 2)
 
-    bars = tuple(
-        RankBar(
-            y=box.top + RANK_ROW * index + RANK_ROW / 2,
-            band_top=box.top + RANK_ROW * index,
-            x_low=x_of(item.rank_low),
-            x_high=x_of(item.rank_high),
-            x_point=x_of(item.rank),
-            label=short_label(item.name),
-            title=item.title,
-            url=item.url,
-            band=f"band-{item.tie_group % 2}",
+    rows = [
+        IntervalRow(
+            item.rank_low,
+            item.rank_high,
+            item.rank,
+            item.name,
+            item.title,
+            item.tie_group,
+            item.url,
         )
-        for index, item in enumerate(inputs)
-    )
-    return RankChart(
-        width=RANK_WIDTH,
-        height=int(box.bottom) + 12,
-        box=box,
-        row_height=RANK_ROW,
-        x_ticks=tuple(Tick(x_of(tick), tick_label(tick)) for tick in ticks),
-        bars=bars,
-    )
+        for item in inputs
+    ]
+    return interval_chart(RANK_LAYOUT, rows, x_of, ticks)

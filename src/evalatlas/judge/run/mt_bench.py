@@ -89,15 +89,40 @@ def _check_answered(model: str, answers: Answers, question: Question) -> tuple[s
     return given
 
 
+@dataclass(frozen=True)
+class _JudgedTurn:
+    """One asked turn of a question, with its reference answers up to that turn (none when
+    the references do not reach it) and each judged model's answers up to it."""
+
+    question: Question
+    turn: int
+    references: tuple[str, ...]
+    given: tuple[tuple[str, ...], ...]
+
+    def item_id(self, models: str) -> str:
+        return f"mt_bench:{self.question.question_id}:turn{self.turn}:{models}"
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return self.question.turns[: self.turn]
+
+
 def _judged_turns(
-    bench: MtBench, question: Question, turns: Sequence[int]
-) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """The asked turns the question has, each with its reference answers up to that turn
-    (none when the references do not reach it)."""
-    references = bench.references_for(question)
-    for turn in turns:
-        if turn <= len(question.turns):
-            yield turn, references[:turn] if len(references) >= turn else ()
+    bench: MtBench,
+    answers: Sequence[tuple[str, Answers]],
+    turns: Sequence[int],
+    limit: int | None,
+) -> Iterator[_JudgedTurn]:
+    """The asked turns of the first ``limit`` questions, once every model answered each
+    turn of the question."""
+    for question in bench.first(limit):
+        given = [_check_answered(name, answered, question) for name, answered in answers]
+        references = bench.references_for(question)
+        for turn in turns:
+            if turn <= len(question.turns):
+                reached = references[:turn] if len(references) >= turn else ()
+                upto = tuple(answer[:turn] for answer in given)
+                yield _JudgedTurn(question, turn, reached, upto)
 
 
 def pairwise_items(
@@ -108,26 +133,21 @@ def pairwise_items(
     limit: int | None = None,
 ) -> list[PairwiseItem]:
     """Items comparing two models' answers on the first ``limit`` questions, per turn."""
-    (name_a, answers_a), (name_b, answers_b) = models
-    items = []
-    for question in bench.first(limit):
-        given_a = _check_answered(name_a, answers_a, question)
-        given_b = _check_answered(name_b, answers_b, question)
-        for turn, references in _judged_turns(bench, question, turns):
-            items.append(
-                PairwiseItem(
-                    pair_id=f"mt_bench:{question.question_id}:turn{turn}:{name_a}|{name_b}",
-                    model_a=name_a,
-                    model_b=name_b,
-                    questions=question.turns[:turn],
-                    answers_a=given_a[:turn],
-                    answers_b=given_b[:turn],
-                    references=references,
-                    category=question.category,
-                    question_id=question.question_id,
-                )
-            )
-    return items
+    (name_a, _), (name_b, _) = models
+    return [
+        PairwiseItem(
+            pair_id=judged.item_id(f"{name_a}|{name_b}"),
+            model_a=name_a,
+            model_b=name_b,
+            questions=judged.questions,
+            answers_a=judged.given[0],
+            answers_b=judged.given[1],
+            references=judged.references,
+            category=judged.question.category,
+            question_id=judged.question.question_id,
+        )
+        for judged in _judged_turns(bench, models, turns, limit)
+    ]
 
 
 def single_items(
@@ -139,19 +159,15 @@ def single_items(
     limit: int | None = None,
 ) -> list[SingleItem]:
     """Items grading one model's answers on the first ``limit`` questions, per turn."""
-    items = []
-    for question in bench.first(limit):
-        given = _check_answered(model, answers, question)
-        for turn, references in _judged_turns(bench, question, turns):
-            items.append(
-                SingleItem(
-                    item_id=f"mt_bench:{question.question_id}:turn{turn}:{model}",
-                    model=model,
-                    questions=question.turns[:turn],
-                    answers=given[:turn],
-                    references=references,
-                    category=question.category,
-                    question_id=question.question_id,
-                )
-            )
-    return items
+    return [
+        SingleItem(
+            item_id=judged.item_id(model),
+            model=model,
+            questions=judged.questions,
+            answers=judged.given[0],
+            references=judged.references,
+            category=judged.question.category,
+            question_id=judged.question.question_id,
+        )
+        for judged in _judged_turns(bench, [(model, answers)], turns, limit)
+    ]

@@ -31,33 +31,25 @@ from evalatlas.judge.run.calls import (
 from evalatlas.judge.run.choice import (
     CONTINUATIONS,
     ChoiceScore,
-    choice_context,
-    score_choices,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
-from evalatlas.judge.run.judge_base import JudgeBase
+from evalatlas.judge.run.judge_base import JudgeBase, JudgeRole
 from evalatlas.judge.templates import (
-    CHOICE_CUE,
     PAIRWISE_TEMPLATES,
-    TemplateKind,
 )
 from evalatlas.judge.verdicts import VerdictMode, choose_verdict, parse_verdict
 from evalatlas.models.facade import ProgressCallback
 from evalatlas.requests import GenerateRequest, Generation
 
+_ROLE = JudgeRole(
+    "pairwise", PAIRWISE_TEMPLATES, "judging (both orders)", "five verdicts", CONTINUATIONS, 2
+)
+
 
 class PairwiseJudge(JudgeBase):
     """Decides which of two answers is better, judging each item in both orders."""
 
-    KIND = TemplateKind.PAIRWISE
-    KIND_NAME = "pairwise"
-    DEFAULT_TEMPLATES = PAIRWISE_TEMPLATES
-
-    def planned_requests(self, items: Sequence[PairwiseItem]) -> int:
-        """Requests ``judge(items)`` sends: two generations per item, and in choice mode
-        five scorings per generation (what a progress bar counts)."""
-        per_item = 2 + (2 * len(CONTINUATIONS) if self.choosing else 0)
-        return per_item * len(items)
+    ROLE = _ROLE
 
     def judge(
         self, items: Sequence[PairwiseItem], progress: ProgressCallback | None = None
@@ -91,17 +83,14 @@ class PairwiseJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[Judgment]:
         """Choice judgments of every generation (forward ones, then backward ones)."""
-        chat_text = self.chat_as_text("verdicts")
-        cues = [self.template_for(item).verdict_cue or CHOICE_CUE for item in items] * 2
-        contexts = [
-            (request.sample_id, choice_context(request, generation.text, cue, chat_text))
-            for request, generation, cue in zip(requests, generations, cues, strict=True)
-        ]
-        scores = score_choices(self.model, contexts, self.config, progress)
+        reasonings = [generation.text for generation in generations]
+        scores = self.choice_scores(requests, reasonings, [*items, *items], progress)
         return [
             _choice_judgment(generation, score)
             for generation, score in zip(generations, scores, strict=True)
         ]
+
+    run = judge  # the name every judge answers to
 
     def _request(self, item: PairwiseItem, *, swapped: bool) -> GenerateRequest:
         order = "backward" if swapped else "forward"

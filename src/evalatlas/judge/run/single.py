@@ -37,17 +37,13 @@ from evalatlas.judge.run.calls import (
 from evalatlas.judge.run.choice import (
     RATING_CONTINUATIONS,
     ChoiceScore,
-    choice_context,
     choose_rating,
     reasoning_before_verdict,
-    score_choices,
 )
 from evalatlas.judge.run.fencing import fence, fenced_transcript
-from evalatlas.judge.run.judge_base import JudgeBase
+from evalatlas.judge.run.judge_base import JudgeBase, JudgeRole
 from evalatlas.judge.templates import (
-    RATING_CUE,
     SINGLE_TEMPLATES,
-    TemplateKind,
 )
 from evalatlas.judge.verdicts import VerdictMode, parse_rating
 from evalatlas.models.facade import ProgressCallback
@@ -60,17 +56,13 @@ from evalatlas.scoring.stats import mean_metric
 _RATING_LABEL = re.compile(r"[\s*#]*rating[\s*]*:?[\s*]*$", re.IGNORECASE)
 
 
+_ROLE = JudgeRole("grading", SINGLE_TEMPLATES, "grading", "ten ratings", RATING_CONTINUATIONS, 1)
+
+
 class SingleJudge(JudgeBase):
     """Rates one answer from 1 to 10."""
 
-    KIND = TemplateKind.SINGLE
-    KIND_NAME = "grading"
-    DEFAULT_TEMPLATES = SINGLE_TEMPLATES
-
-    def planned_requests(self, items: Sequence[SingleItem]) -> int:
-        """Requests ``grade(items)`` sends: one generation per item, and in choice mode ten
-        scorings per item (what a progress bar counts)."""
-        return (1 + (len(RATING_CONTINUATIONS) if self.choosing else 0)) * len(items)
+    ROLE = _ROLE
 
     def grade(
         self, items: Sequence[SingleItem], progress: ProgressCallback | None = None
@@ -96,6 +88,8 @@ class SingleJudge(JudgeBase):
             for item, generation in zip(items, generations, strict=True)
         ]
 
+    run = grade  # the name every judge answers to
+
     def _chosen(
         self,
         items: Sequence[SingleItem],
@@ -104,22 +98,8 @@ class SingleJudge(JudgeBase):
         progress: ProgressCallback | None,
     ) -> list[GradedAnswer]:
         """Every item's rating as the judge's most likely of the ten after its reasoning."""
-        chat_text = self.chat_as_text("ratings")
-        contexts = [
-            (
-                request.sample_id,
-                choice_context(
-                    request,
-                    rating_reasoning(generation.text),
-                    self.template_for(item).verdict_cue or RATING_CUE,
-                    chat_text,
-                ),
-            )
-            for item, request, generation in zip(items, requests, generations, strict=True)
-        ]
-        scores = score_choices(
-            self.model, contexts, self.config, progress, continuations=RATING_CONTINUATIONS
-        )
+        reasonings = [rating_reasoning(generation.text) for generation in generations]
+        scores = self.choice_scores(requests, reasonings, items, progress)
         return [
             _chosen_grade(item, self.identity(item), generation, score)
             for item, generation, score in zip(items, generations, scores, strict=True)

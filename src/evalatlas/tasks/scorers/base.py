@@ -88,6 +88,15 @@ class Scorer(ABC):
         default every sample can be graded)."""
         return None
 
+    def ready(self, sample: Sample, where: str) -> Sample:
+        """The sample as this scorer grades it (by default as read)."""
+        return sample
+
+    def hash_extra(self) -> dict[str, Any]:
+        """What the scorer adds to its task's content hash: nothing for a scorer that the
+        task definition describes (the definition is hashed)."""
+        return {}
+
     def chat_mode(self, options: PromptOptions, task: str) -> ChatMode:
         """How the prompt reaches the model. Log-likelihoods are of a text, so a chat
         template must be rendered here; the answer is scored after it."""

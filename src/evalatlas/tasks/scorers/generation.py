@@ -89,24 +89,16 @@ class GenerationScorer(Scorer):
         self, sample: Sample, prompt: BuiltPrompt, options: PromptOptions
     ) -> tuple[AnyRequest, ...]:
         settings = self.settings
-        if options.chat_messages:
-            request = GenerateRequest(
-                sample.id,
-                0,
-                messages=prompt.messages,
-                until=settings.until,
-                max_tokens=settings.max_tokens,
-                temperature=settings.temperature,
-            )
-        else:
-            request = GenerateRequest(
-                sample.id,
-                0,
-                prompt=prompt.text,
-                until=settings.until,
-                max_tokens=settings.max_tokens,
-                temperature=settings.temperature,
-            )
+        chat = options.chat_messages  # the messages go to the model, else the plain text
+        request = GenerateRequest(
+            sample.id,
+            0,
+            prompt=None if chat else prompt.text,
+            messages=prompt.messages if chat else None,
+            until=settings.until,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+        )
         return (request,)
 
     def identity_settings(self) -> dict[str, Any]:

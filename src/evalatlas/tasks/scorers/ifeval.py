@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,11 @@ class IFEvalScorer(GenerationScorer):
 
     def higher_is_better(self, metric: str) -> bool:
         return higher_is_better(metric)
+
+    def hash_extra(self) -> dict[str, Any]:
+        # The name this grading was hashed under before scorers were objects: stored
+        # results of IFEval keep their task hash.
+        return {"metrics": list(IFEVAL_METRICS), "scorer": "evalatlas.scoring.ifeval"}
 
     def check_sample(self, sample: Sample, where: str) -> None:
         """A malformed instruction fails when the data is read, not after generation."""

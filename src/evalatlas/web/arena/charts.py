@@ -13,11 +13,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evalatlas.web.charts import Box, Tick, nice_axis, short_label, tick_label
+from evalatlas.web.charts import (
+    IntervalChart,
+    IntervalRow,
+    RowLayout,
+    Tick,
+    interval_chart,
+    nice_axis,
+    short_label,
+)
 
-RATING_WIDTH = 760
-RATING_ROW = 22
-RATING_LABEL_WIDTH = 230
+RATING_LAYOUT = RowLayout(width=760, row_height=22, label_width=230)
 HEAT_CELL = 38
 WIN_BINS = 10
 # Labels are 11px system-ui text (atlas.css): no glyph is wider than this on average, so a
@@ -37,60 +43,22 @@ class RatingInput:
     title: str
 
 
-@dataclass(frozen=True)
-class RatingBar:
-    y: float
-    band_top: float
-    x_low: float
-    x_high: float
-    x_point: float
-    label: str
-    title: str
-    band: str
-
-
-@dataclass(frozen=True)
-class RatingChart:
-    width: int
-    height: int
-    box: Box
-    row_height: int
-    x_ticks: tuple[Tick, ...]
-    bars: tuple[RatingBar, ...]
-
-
-def rating_chart(inputs: Sequence[RatingInput]) -> RatingChart | None:
+def rating_chart(inputs: Sequence[RatingInput]) -> IntervalChart | None:
     """One row per model in the given order; None when there is no model."""
     if not inputs:
         return None
-    box = Box(float(RATING_LABEL_WIDTH), 30.0, RATING_WIDTH - 24.0, 30.0 + RATING_ROW * len(inputs))
+    box = RATING_LAYOUT.box(len(inputs))
     axis = nice_axis(min(item.ci_low for item in inputs), max(item.ci_high for item in inputs))
 
     def x_of(value: float) -> float:
         fraction = (value - axis.low) / (axis.high - axis.low)
         return round(box.left + min(max(fraction, 0.0), 1.0) * box.width, 2)
 
-    bars = tuple(
-        RatingBar(
-            y=box.top + RATING_ROW * index + RATING_ROW / 2,
-            band_top=box.top + RATING_ROW * index,
-            x_low=x_of(item.ci_low),
-            x_high=x_of(item.ci_high),
-            x_point=x_of(item.score),
-            label=short_label(item.model),
-            title=item.title,
-            band=f"band-{index % 2}",
-        )
+    rows = [
+        IntervalRow(item.ci_low, item.ci_high, item.score, item.model, item.title, index)
         for index, item in enumerate(inputs)
-    )
-    return RatingChart(
-        width=RATING_WIDTH,
-        height=int(box.bottom) + 12,
-        box=box,
-        row_height=RATING_ROW,
-        x_ticks=tuple(Tick(x_of(tick), tick_label(tick)) for tick in axis.ticks),
-        bars=bars,
-    )
+    ]
+    return interval_chart(RATING_LAYOUT, rows, x_of, axis.ticks)
 
 
 @dataclass(frozen=True)

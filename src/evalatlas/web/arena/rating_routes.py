@@ -10,12 +10,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from evalatlas.arena import RatingOptions, Standings
 from evalatlas.arena.voters import ALPHA, MIN_VOTES
 from evalatlas.web.arena.ratings_view import (
     RATING_PARAMETERS,
     RATING_SCHEMAS,
-    RatingQuery,
+    Rated,
     rating_options,
     ratings_context,
     ratings_json,
@@ -24,13 +23,10 @@ from evalatlas.web.arena.ratings_view import (
     voters_json,
 )
 from evalatlas.web.arena_column import names_by_reference
-from evalatlas.web.arena_state import ArenaSnapshot
 from evalatlas.web.jsonable import AtlasJSONResponse, json_response
 from evalatlas.web.pages import documented, query_reader, render, web_state
 
 router = APIRouter()
-
-Rated = tuple[ArenaSnapshot, RatingQuery, RatingOptions, Standings | None]
 
 
 def _rate(request: Request) -> Rated:
@@ -41,15 +37,15 @@ def _rate(request: Request) -> Rated:
     snapshot = state.arena_views.snapshot()
     query = read_rating_query(reader, snapshot.categories)
     options = rating_options(query, snapshot)
-    if snapshot.battles_counted(options) == 0:
-        return snapshot, query, options, None
-    return snapshot, query, options, state.arena.standings(options)
+    counted = snapshot.battles_counted(options) > 0
+    standings = state.arena.standings(options) if counted else None
+    names = names_by_reference(state.boards.get())
+    return Rated(snapshot, query, options, standings, names)
 
 
 @router.get("/arena/ratings", response_class=HTMLResponse, include_in_schema=False)
 def ratings_page(request: Request) -> HTMLResponse:
-    names = names_by_reference(web_state(request).boards.get())
-    return render(request, "arena_ratings.html", ratings_context(*_rate(request), names))
+    return render(request, "arena_ratings.html", ratings_context(_rate(request)))
 
 
 @router.get("/api/arena/ratings", openapi_extra=documented(RATING_PARAMETERS, RATING_SCHEMAS))
@@ -58,8 +54,7 @@ def ratings_api(request: Request) -> AtlasJSONResponse:
     intervals, tiers and battle counts; warnings (e.g. a battle graph in pieces); style
     coefficients when style-controlled; the pairwise win and battle-count matrices; and
     the battle, vote and voter counts. ``empty`` is true when no counted vote matches."""
-    names = names_by_reference(web_state(request).boards.get())
-    return json_response(ratings_json(*_rate(request), names))
+    return json_response(ratings_json(_rate(request)))
 
 
 @router.get("/arena/voters", response_class=HTMLResponse, include_in_schema=False)

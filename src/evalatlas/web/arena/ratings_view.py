@@ -163,14 +163,22 @@ def standings_json(standings: Standings, names: ShownNames | None = None) -> dic
     }
 
 
-def ratings_json(
-    snapshot: ArenaSnapshot,
-    query: RatingQuery,
-    options: RatingOptions,
-    standings: Standings | None,
-    names: ShownNames | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Rated:
+    """What the ratings page shows: the vote snapshot, the query and the options it asks
+    for, the standings under them (None when no counted vote matches: the page's empty
+    state) and the contestants' shown names."""
+
+    snapshot: ArenaSnapshot
+    query: RatingQuery
+    options: RatingOptions
+    standings: Standings | None
+    names: ShownNames | None = None
+
+
+def ratings_json(rated: Rated) -> dict[str, Any]:
     """The ratings page as JSON; ``standings`` None when no counted vote matches."""
+    snapshot, query, standings = rated.snapshot, rated.query, rated.standings
     payload: dict[str, Any] = {
         "options": {
             "style_control": query.style_control,
@@ -180,12 +188,12 @@ def ratings_json(
         },
         "counts": counts_json(snapshot.counts),
         "categories": snapshot.categories,
-        "excluded_voters": len(options.exclude_voters),
+        "excluded_voters": len(rated.options.exclude_voters),
         "empty": standings is None,
     }
     if standings is None:
         return payload | {"battles_rated": 0, "ratings": [], "warnings": [], "matrices": None}
-    return payload | standings_json(standings, names)
+    return payload | standings_json(standings, rated.names)
 
 
 def rating_title(rating: Rating, names: ShownNames | None = None) -> str:
@@ -198,19 +206,14 @@ def rating_title(rating: Rating, names: ShownNames | None = None) -> str:
     )
 
 
-def ratings_context(
-    snapshot: ArenaSnapshot,
-    query: RatingQuery,
-    options: RatingOptions,
-    standings: Standings | None,
-    names: ShownNames | None = None,
-) -> dict[str, Any]:
+def ratings_context(rated: Rated) -> dict[str, Any]:
+    snapshot, query, standings, names = rated.snapshot, rated.query, rated.standings, rated.names
     context: dict[str, Any] = {
         "title": "Arena ratings",
         "query": query,
         "counts": snapshot.counts,
         "categories": snapshot.categories,
-        "excluded_voters": len(options.exclude_voters),
+        "excluded_voters": len(rated.options.exclude_voters),
         "standings": standings,
         "api_url": query.url("/api/arena/ratings"),
         "max_rounds": MAX_ROUNDS,
