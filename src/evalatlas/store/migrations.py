@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Double,
     Engine,
     ForeignKey,
     Index,
@@ -305,6 +306,35 @@ def record_vote_clients(conn: Connection) -> None:
     )
 
 
+def create_published_rankings(conn: Connection) -> None:
+    """Published rankings imported from a file (``evalatlas ranks import``): one row per
+    table, named, and one per model it scores, at most once per model."""
+    meta = MetaData()
+    Table(
+        "published_rankings",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(256), nullable=False),
+        Column("source", String(2048), nullable=False),
+        Column("imported_at", UTCDateTime, nullable=False),
+        UniqueConstraint("name", name="uq_published_rankings_name"),
+    )
+    Table(
+        "published_scores",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("ranking_id", Integer, ForeignKey("published_rankings.id"), nullable=False),
+        Column("model_reference", String(1024), nullable=False),
+        Column("label", String(1024), nullable=False),
+        Column("score", Double, nullable=False),
+        Column("ci_low", Double, nullable=True),
+        Column("ci_high", Double, nullable=True),
+        Column("n", Integer, nullable=True),
+        UniqueConstraint("ranking_id", "model_reference", name="uq_published_scores_model"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -317,6 +347,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     create_arena_tables,
     record_vote_details,
     record_vote_clients,
+    create_published_rankings,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
