@@ -22,11 +22,14 @@ from evalatlas.analysis.ranks.correlation import (
     rank_correlation,
 )
 from evalatlas.analysis.ranks.disagreement import Disagreement, disagreements
+from evalatlas.analysis.ranks.gather import ARENA, VotedRatings, gather_sources
 from evalatlas.analysis.ranks.published import KnownModels, PublishedTable, read_published
+from evalatlas.analysis.ranks.report import comparison_json, published_json
 from evalatlas.analysis.ranks.side_by_side import RankComparison, compare_sources
 from evalatlas.analysis.ranks.sources import RankEntry, RankSource, SourceKind, rating_source
 
 __all__ = [
+    "ARENA",
     "DEFAULT_BOOT",
     "LEADERBOARD",
     "MIN_MODELS",
@@ -39,9 +42,13 @@ __all__ = [
     "RankEntry",
     "RankSource",
     "SourceKind",
+    "VotedRatings",
     "board_sources",
     "compare_sources",
+    "comparison_json",
     "disagreements",
+    "gather_sources",
+    "published_json",
     "published_source",
     "rank_correlation",
     "rating_source",

@@ -77,7 +77,13 @@ def published_source(
             n=score.n,
         )
     method = PUBLISHED_METHOD if ranks.rank_low is not None else PUBLISHED_WITHOUT_INTERVALS
-    return RankSource(ranking.name, SourceKind.PUBLISHED, entries, method)
+    return RankSource(published_name(ranking.name), SourceKind.PUBLISHED, entries, method)
+
+
+def published_name(name: str) -> str:
+    """How a published table is named among the sources: marked, so that it never takes
+    the name of a benchmark or a judge."""
+    return f"{name} (published)"
 
 
 def _one_row_per_reference(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:

@@ -11,7 +11,10 @@ A resample in which either source scores every drawn model alike has no correlat
 is left out and counted (``degenerate``).
 
 With fewer than ``MIN_MODELS`` shared models, or when either source scores every shared
-model alike, no correlation is estimated and ``reason`` says why.
+model alike, no correlation is estimated and ``reason`` says why. With fewer than
+``FEW_MODELS`` the percentile bootstrap over models is known to give intervals that are
+too narrow (four models ranked alike by both sources resample to tau = 1 every time), and
+the views say so beside the interval.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from evalatlas.analysis.ranks.sources import RankSource
 
 FloatArray = NDArray[np.float64]
 MIN_MODELS = 3
+FEW_MODELS = 10  # below this, every view says the interval understates the uncertainty
 DEFAULT_BOOT = 1000
 COVERAGE = 0.95
 _CHUNK_CELLS = 2_000_000  # resamples x models^2 computed at once (about 16 MB of floats)

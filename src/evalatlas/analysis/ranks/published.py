@@ -34,16 +34,15 @@ class KnownModels:
     aliases: Mapping[str, frozenset[str]]  # display name or model key -> references
 
     @classmethod
-    def of(
-        cls, names: Mapping[str, str], keys: Mapping[str, str], others: Iterable[str] = ()
-    ) -> KnownModels:
-        """From display names and model keys by reference, and other references (arena
+    def of(cls, aliases: Iterable[tuple[str, str]], others: Iterable[str] = ()) -> KnownModels:
+        """From (reference, display name or model key) pairs, and other references (arena
         contestants) known by reference only."""
-        aliases: dict[str, set[str]] = {}
-        for reference, alias in [*names.items(), *keys.items()]:
-            aliases.setdefault(alias, set()).add(reference)
-        references = frozenset(names) | frozenset(keys) | frozenset(others)
-        return cls(references, {a: frozenset(refs) for a, refs in aliases.items()})
+        by_alias: dict[str, set[str]] = {}
+        references = set(others)
+        for reference, alias in aliases:
+            by_alias.setdefault(alias, set()).add(reference)
+            references.add(reference)
+        return cls(frozenset(references), {a: frozenset(r) for a, r in by_alias.items()})
 
     def resolve(self, name: str) -> tuple[str | None, str]:
         """(reference, "") for a name that matches one model; (None, why) otherwise."""

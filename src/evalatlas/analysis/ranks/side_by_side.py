@@ -54,13 +54,13 @@ def compare_sources(
 
 
 def model_order(sources: Sequence[RankSource]) -> tuple[str, ...]:
-    """Every ranked model: those in most sources first, then by the rank of the first
+    """Every ranked model: those in most sources first, then best first by the first
     source that ranks them, then by reference."""
     models = {model for source in sources for model in source.entries}
 
-    def order(model: str) -> tuple[int, int, int, str]:
+    def order(model: str) -> tuple[int, int, float, str]:
         ranked = [i for i, source in enumerate(sources) if model in source.entries]
         first = ranked[0]
-        return (-len(ranked), first, sources[first].entries[model].rank, model)
+        return (-len(ranked), first, -sources[first].entries[model].score, model)
 
     return tuple(sorted(models, key=order))
