@@ -26,6 +26,7 @@ from evalatlas.analysis.ranks import (
 )
 from evalatlas.analysis.ranks.report import (
     correlation_note,
+    disagreement_texts,
     estimate_text,
     rank_text,
     score_text,
@@ -169,13 +170,8 @@ def _print_disagreements(
         f"Clear disagreements (non-overlapping 95% intervals in both sources): {len(found)}"
     )
     for d in found[:SHOWN_DISAGREEMENTS]:
-        x, y = names.get(d.above_in_a, d.above_in_a), names.get(d.above_in_b, d.above_in_b)
-        console.print(
-            f"  {d.source_a} puts {x} ({score_text(d.entries_a[0])}) above {y} "
-            f"({score_text(d.entries_a[1])}); {d.source_b} puts {y} "
-            f"({score_text(d.entries_b[1])}) above {x} ({score_text(d.entries_b[0])})",
-            highlight=False,
-        )
+        in_a, in_b = disagreement_texts(d, names)
+        console.print(f"  {d.source_a} puts {in_a}; {d.source_b} puts {in_b}", highlight=False)
     if len(found) > SHOWN_DISAGREEMENTS:
         console.print(f"  … and {len(found) - SHOWN_DISAGREEMENTS} more (--json lists all)")
 

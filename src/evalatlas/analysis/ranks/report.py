@@ -68,6 +68,18 @@ def correlation_note(pair: RankCorrelation) -> str:
     return "; ".join(notes)
 
 
+def disagreement_texts(found: Disagreement, names: Mapping[str, str]) -> tuple[str, str]:
+    """What each source says of the pair: ``x (score) above y (score)`` for source A, then
+    ``y (…) above x (…)`` for source B."""
+    x = names.get(found.above_in_a, found.above_in_a)
+    y = names.get(found.above_in_b, found.above_in_b)
+    (ax, ay), (bx, by) = found.entries_a, found.entries_b
+    return (
+        f"{x} ({score_text(ax)}) above {y} ({score_text(ay)})",
+        f"{y} ({score_text(by)}) above {x} ({score_text(bx)})",
+    )
+
+
 def comparison_json(
     comparison: RankComparison,
     names: Mapping[str, str],
