@@ -6,7 +6,8 @@ two sources' scores on the shared models (ties handled as scipy does: tau-b, ave
 ranks). The intervals are percentile intervals over ``n_boot`` resamples of the shared
 models with replacement (seeded): each resample is one row of
 ``rng.integers(0, n, (n_boot, n))``. Both statistics are computed for all resamples at
-once with the same formulas scipy uses, so a test can check them replicate by replicate.
+once with the same formulas scipy uses, so a test can check them replicate by replicate;
+an interval is widened where needed to contain its point estimate.
 A resample in which either source scores every drawn model alike has no correlation; it
 is left out and counted (``degenerate``).
 
@@ -75,8 +76,8 @@ def rank_correlation(
     taus = kendall_tau_b(x[resamples], y[resamples])
     rhos = spearman_rho(x[resamples], y[resamples])
     kept = ~np.isnan(taus)
-    kendall = Estimate(float(kendalltau(x, y).statistic), *_percentiles(taus[kept]))
-    spearman = Estimate(float(spearmanr(x, y).statistic), *_percentiles(rhos[kept]))
+    kendall = _estimate(float(kendalltau(x, y).statistic), taus[kept])
+    spearman = _estimate(float(spearmanr(x, y).statistic), rhos[kept])
     degenerate = int((~kept).sum())
     return RankCorrelation(a.name, b.name, len(shared), kendall, spearman, n_boot, degenerate)
 
@@ -132,9 +133,11 @@ def _why_not_estimated(x: FloatArray, y: FloatArray) -> str:
     return ""
 
 
-def _percentiles(values: FloatArray) -> tuple[float, float]:
-    if values.size == 0:
-        return math.nan, math.nan
+def _estimate(value: float, replicates: FloatArray) -> Estimate:
+    """The point estimate with the percentile interval of its replicates, widened where
+    needed to contain it (a shown interval always contains the shown value)."""
+    if replicates.size == 0:
+        return Estimate(value, math.nan, math.nan)
     tail = 100.0 * (1.0 - COVERAGE) / 2.0
-    low, high = np.percentile(values, [tail, 100.0 - tail])
-    return float(low), float(high)
+    low, high = np.percentile(replicates, [tail, 100.0 - tail])
+    return Estimate(value, min(float(low), value), max(float(high), value))
