@@ -130,7 +130,7 @@ def test_table_output(workspace: Path) -> None:
         "Ranks by source",
         "arena (people)",
         "Kendall's τ",
-        "Clear disagreements: ",
+        "Clear disagreements",
         "Published tables: none",
     ):
         assert text in result.stdout
