@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select
 
 from evalatlas.errors import ConfigError
 from evalatlas.store.schema import published_rankings, published_scores
@@ -126,13 +126,12 @@ def _row(score: PublishedScore) -> dict[str, object]:
     }
 
 
-def _score(row: object) -> PublishedScore:
-    mapping = dict(row)  # type: ignore[call-overload]
+def _score(row: RowMapping) -> PublishedScore:
     return PublishedScore(
-        model_reference=mapping["model_reference"],
-        label=mapping["label"],
-        score=float(mapping["score"]),
-        ci_low=None if mapping["ci_low"] is None else float(mapping["ci_low"]),
-        ci_high=None if mapping["ci_high"] is None else float(mapping["ci_high"]),
-        n=None if mapping["n"] is None else int(mapping["n"]),
+        model_reference=row["model_reference"],
+        label=row["label"],
+        score=float(row["score"]),
+        ci_low=None if row["ci_low"] is None else float(row["ci_low"]),
+        ci_high=None if row["ci_high"] is None else float(row["ci_high"]),
+        n=None if row["n"] is None else int(row["n"]),
     )
