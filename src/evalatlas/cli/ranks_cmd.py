@@ -40,10 +40,7 @@ from evalatlas.errors import ConfigError, DataError
 from evalatlas.judge.stored import stored_judges
 from evalatlas.store import PublishedRanking, Store
 
-app = typer.Typer(
-    help="Every ranking source side by side, with rank correlations; published tables.",
-    invoke_without_command=True,
-)
+app = typer.Typer(invoke_without_command=True)
 SHOWN_DISAGREEMENTS = 20
 MAX_NAME = 256
 
@@ -59,11 +56,13 @@ def ranks_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """For the models they share: the leaderboard rank, the rank on each benchmark, the
-    arena rank and each judge's rank (each with its 95% interval), the rank correlation of
-    every pair of sources (Kendall's tau and Spearman's rho, bootstrap intervals over
-    models, n), the pairs of models two sources clearly disagree on, and the published
-    tables imported with 'evalatlas ranks import'."""
+    """Every ranking source side by side, with rank correlations; published tables.
+
+    For the models they share: the leaderboard rank, the rank on each benchmark, the arena
+    rank and each judge's rank (each with its 95% interval), the rank correlation of every
+    pair of sources (Kendall's tau and Spearman's rho, bootstrap intervals over models,
+    n), the pairs of models two sources clearly disagree on, and the published tables
+    imported with 'evalatlas ranks import'."""
     if ctx.invoked_subcommand is not None:
         return
     with open_store(workspace) as store:
