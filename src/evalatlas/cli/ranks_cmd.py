@@ -110,6 +110,9 @@ def print_comparison(
     root: str,
 ) -> None:
     console.print(_ranks_table(comparison, names, root))
+    for source in comparison.sources:
+        count = len(source.entries)
+        console.print(f"  {source.name}: {source.method} ({count} models)", highlight=False)
     console.print(_correlation_table(comparison))
     _print_disagreements(console, comparison, names)
     _print_published(console, published)
