@@ -14,6 +14,7 @@ from evalatlas.cli import (
     judge_cmd,
     models_cmd,
     queue_cmd,
+    ranks_cmd,
     results_cmd,
     serve_cmd,
     tasks_cmd,
@@ -34,6 +35,7 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(results_cmd.app, name="results")
 app.add_typer(arena_cmd.app, name="arena")
 app.add_typer(judge_cmd.judge_app, name="judge")
+app.add_typer(ranks_cmd.app, name="ranks")
 app.command("serve")(serve_cmd.serve_command)
 app.command("submit")(queue_cmd.submit_command)
 app.command("queue")(queue_cmd.queue_command)

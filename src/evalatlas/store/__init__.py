@@ -11,7 +11,8 @@ A workspace directory holds ``evalatlas.db`` (SQLite; any SQLAlchemy URL through
 ``Store.open_url``) and ``details/`` with one Parquet file of per-sample records per run.
 It also holds the queue of requested evaluations (``store.submissions()``) and model
 moderation: flags, card overrides and their append-only log (``store.moderation()``), and
-arena battles and votes (``store.arena()``).
+arena battles and votes (``store.arena()``), and rankings imported from published tables
+(``store.published_rankings()``).
 """
 
 from evalatlas.outcomes import BattleSource, VoteSource  # the store's public names too
@@ -36,6 +37,7 @@ from evalatlas.store.moderation import (
     ModerationEntry,
 )
 from evalatlas.store.protocol import Protocol
+from evalatlas.store.published import PublishedRanking, PublishedRankings, PublishedScore
 from evalatlas.store.records import EvalResult, EvalSpec, MetricRecord, SampleRecord
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import (
@@ -67,6 +69,9 @@ __all__ = [
     "ModerationEntry",
     "NewBattle",
     "Protocol",
+    "PublishedRanking",
+    "PublishedRankings",
+    "PublishedScore",
     "ResponseCache",
     "ResultsState",
     "SampleRecord",

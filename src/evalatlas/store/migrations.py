@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Double,
     Engine,
     ForeignKey,
     Index,
@@ -335,6 +336,33 @@ def record_run_protocols(conn: Connection) -> None:
             .values(protocol_hash=bindparam("hash"), is_full_split=bindparam("full")),
             values,
         )
+def create_published_rankings(conn: Connection) -> None:
+    """Published rankings imported from a file (``evalatlas ranks import``): one row per
+    table, named, and one per model it scores, at most once per model."""
+    meta = MetaData()
+    Table(
+        "published_rankings",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(256), nullable=False),
+        Column("source", String(2048), nullable=False),
+        Column("imported_at", UTCDateTime, nullable=False),
+        UniqueConstraint("name", name="uq_published_rankings_name"),
+    )
+    Table(
+        "published_scores",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("ranking_id", Integer, ForeignKey("published_rankings.id"), nullable=False),
+        Column("model_reference", String(1024), nullable=False),
+        Column("label", String(1024), nullable=False),
+        Column("score", Double, nullable=False),
+        Column("ci_low", Double, nullable=True),
+        Column("ci_high", Double, nullable=True),
+        Column("n", Integer, nullable=True),
+        UniqueConstraint("ranking_id", "model_reference", name="uq_published_scores_model"),
+    )
+    meta.create_all(conn)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -350,6 +378,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     record_vote_details,
     record_vote_clients,
     record_run_protocols,
+    create_published_rankings,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -215,3 +215,28 @@ arena_votes = Table(
     Index("ix_arena_votes_voter_time", "voter", "created_at"),
     Index("ix_arena_votes_client_time", "client", "created_at"),
 )
+
+# Rankings imported from published tables; a model appears at most once per table.
+published_rankings = Table(
+    "published_rankings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("source", String(2048), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", name="uq_published_rankings_name"),
+)
+
+published_scores = Table(
+    "published_scores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ranking_id", Integer, ForeignKey("published_rankings.id"), nullable=False),
+    Column("model_reference", String(1024), nullable=False),
+    Column("label", String(1024), nullable=False),
+    Column("score", Double, nullable=False),
+    Column("ci_low", Double, nullable=True),
+    Column("ci_high", Double, nullable=True),
+    Column("n", Integer, nullable=True),
+    UniqueConstraint("ranking_id", "model_reference", name="uq_published_scores_model"),
+)

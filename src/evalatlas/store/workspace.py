@@ -41,6 +41,7 @@ from evalatlas.store.engine import describe, describe_url, make_engine, write_tr
 from evalatlas.store.migrations import migrate
 from evalatlas.store.moderation import Moderation
 from evalatlas.store.protocol import Protocol
+from evalatlas.store.published import PublishedRankings
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import SubmissionQueue
@@ -246,6 +247,10 @@ class Store:
     def arena(self) -> ArenaRecords:
         """Arena battles and votes (valid while the store is open)."""
         return ArenaRecords(self._read, self._write)
+
+    def published_rankings(self) -> PublishedRankings:
+        """Rankings imported from published tables (valid while the store is open)."""
+        return PublishedRankings(self._read, self._write)
 
     def moderation(self) -> Moderation:
         """Model flags, card overrides and their log (valid while the store is open)."""

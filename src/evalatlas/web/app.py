@@ -38,6 +38,7 @@ from evalatlas.web.openapi_doc import document_error_responses
 from evalatlas.web.plots import routes as plot_routes
 from evalatlas.web.public_paths import public_reference
 from evalatlas.web.queue import routes as queue_routes
+from evalatlas.web.ranks import routes as rank_routes
 from evalatlas.web.state import SubmissionCheck, WebState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,6 +54,7 @@ ROUTES = (
     compare_routes,
     capability_routes,
     plot_routes,
+    rank_routes,
     queue_routes,
     admin_routes,
 )

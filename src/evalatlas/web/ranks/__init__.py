@@ -1,0 +1,1 @@
+"""Ranks: every ranking source side by side, with rank correlations and disagreements."""
