@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from evalatlas import atomic_files
 from evalatlas.errors import ConfigError
 
 
@@ -14,13 +13,4 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise ConfigError(f"{path} is a directory; give a file path")
     if not path.parent.exists():
         raise ConfigError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_files.write_text_atomic(path, text)

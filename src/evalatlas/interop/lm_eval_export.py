@@ -10,15 +10,14 @@ same shapes from its card and records.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from evalatlas.atomic_files import write_text_atomic
 from evalatlas.errors import ConfigError
 from evalatlas.interop.lm_eval_lines import hash_text, jsonl_text, lines_from_record
 from evalatlas.interop.lm_eval_spec import BACKEND_PREFIX
@@ -66,7 +65,8 @@ def export_lm_eval(store: Store, run_ids: Sequence[str], folder: Path) -> list[P
             raise ConfigError(f"{path} already exists; export into an empty folder")
     for path, text in files.items():
         try:
-            _write_atomic(path, text)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(path, text)
         except OSError as exc:
             raise ConfigError(
                 f"cannot write {path}: {exc.strerror or exc}; choose a writable folder"
@@ -202,17 +202,3 @@ def _kinds(line: dict[str, Any]) -> list[str]:
         else:
             kinds.append("loglikelihood_rolling")
     return kinds
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

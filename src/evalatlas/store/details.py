@@ -18,10 +18,8 @@ and ``evalatlas.run_id``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from evalatlas.atomic_files import write_atomic
 from evalatlas.errors import StoreError
 from evalatlas.jsonio import dumps
 from evalatlas.store.records import SampleRecord
@@ -109,41 +108,14 @@ def write_details(path: Path, samples: Sequence[SampleRecord], run_id: str) -> N
     A reader sees either no file or the complete file, never a partial one.
     """
     table = samples_to_table(samples, run_id)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        _fsync_directory(path.parent)
+        write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
     except OSError as exc:
-        _discard(temporary)
         raise StoreError(
             f"could not write details file {path}: {exc.strerror or first_line(exc)}; "
             "check the workspace directory is writable and has free space"
         ) from exc
-    except BaseException:
-        _discard(temporary)
-        raise
-
-
-def _discard(path: Path) -> None:
-    # Missing, or its directory never came to be: either way nothing is left behind.
-    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-        path.unlink()
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; only POSIX can open a directory for fsync.
-    if os.name != "posix":
-        return
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def read_details(path: Path) -> list[SampleRecord]:
