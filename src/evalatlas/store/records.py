@@ -41,6 +41,24 @@ class EvalSpec(BaseModel):
     # The scorer that graded the task: {"name": ..., "settings": {...}}. None on results
     # stored before it was recorded.
     scorer: dict[str, Any] | None = None
+    # --- the complete eval card (``CARD_FIELDS``): full texts and where things came from,
+    # so a result can be replayed elsewhere. Recorded only: each is already covered by a
+    # hash above (system prompt, chat template, task content, data) or does not change the
+    # numbers (the data folder's path, the model's described details). Results stored
+    # before the card was complete read the defaults.
+    system_prompt: str | None = None
+    chat_template: str | None = None
+    # Every task file read (the file and what it includes): path -> text.
+    task_files: dict[str, str] = Field(default_factory=dict)
+    # The task definition after includes, from which the task is rebuilt on replay.
+    task_config: dict[str, Any] | None = None
+    task_origin: str | None = None
+    data_source: str | None = None
+    data_dir: str | None = None
+    # sha256 of each part of the data actually used: "evaluated" rows, "few-shot pool".
+    split_fingerprints: dict[str, str] = Field(default_factory=dict)
+    # What the backend says of the loaded model: file path, dtype, device, prefix sharing.
+    model_details: dict[str, str] = Field(default_factory=dict)
 
     def spec_hash(self) -> str:
         """Hash of the fields that change the numbers.
@@ -48,10 +66,27 @@ class EvalSpec(BaseModel):
         Package versions are recorded only. The scorer is recorded only, too: it follows
         from the task's content, which ``task_hash`` already covers, and leaving it out
         keeps the hashes of results stored before it was recorded, so they are reused.
+        The card's texts (``CARD_FIELDS``) are left out for the same reason.
         """
-        payload = self.model_dump(exclude={"versions", "scorer"})
+        payload = self.model_dump(exclude={"versions", "scorer", *CARD_FIELDS})
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+CARD_FIELDS: frozenset[str] = frozenset(
+    {
+        "system_prompt",
+        "chat_template",
+        "task_files",
+        "task_config",
+        "task_origin",
+        "data_source",
+        "data_dir",
+        "split_fingerprints",
+        "model_details",
+    }
+)
+"""The fields of ``EvalSpec`` that complete the eval card and stay out of ``spec_hash``."""
 
 
 class MetricRecord(BaseModel):

@@ -212,3 +212,16 @@ arena_votes = Table(
     Index("ix_arena_votes_voter_time", "voter", "created_at"),
     Index("ix_arena_votes_client_time", "client", "created_at"),
 )
+
+# One row per replay of a stored result; the newest row of a run is its current verdict.
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(32), nullable=False),
+    Column("replayed_at", UTCDateTime, nullable=False),
+    Column("verdict", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("details", PortableJSON, nullable=False),
+    Index("ix_replays_run_time", "run_id", "replayed_at"),
+)

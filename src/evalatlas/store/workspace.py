@@ -41,6 +41,7 @@ from evalatlas.store.engine import describe, describe_url, make_engine, write_tr
 from evalatlas.store.migrations import migrate
 from evalatlas.store.moderation import Moderation
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
+from evalatlas.store.replays import ReplayRecords
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import SubmissionQueue
 
@@ -229,6 +230,10 @@ class Store:
     def arena(self) -> ArenaRecords:
         """Arena battles and votes (valid while the store is open)."""
         return ArenaRecords(self._read, self._write)
+
+    def replays(self) -> ReplayRecords:
+        """Replay verdicts of stored results (valid while the store is open)."""
+        return ReplayRecords(self._read, self._write)
 
     def moderation(self) -> Moderation:
         """Model flags, card overrides and their log (valid while the store is open)."""

@@ -33,8 +33,8 @@ from evalatlas.errors import ConfigError, DataError
 from evalatlas.tasks.config import LocalFileConfig, TaskConfig, parse_task_config
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.scorers import Scorer
-from evalatlas.tasks.task import TaskData
-from evalatlas.tasks.yaml_loader import read_task_yaml
+from evalatlas.tasks.task import TaskData, TaskDefinition
+from evalatlas.tasks.yaml_loader import read_task_files
 
 
 @dataclass(frozen=True)
@@ -65,18 +65,28 @@ class YamlTask(ConfigTask):
         if config.eval_split() is None:
             raise ConfigError(f"{origin}: set test_split or validation_split")
         super().__init__(config, origin=origin, metadata=metadata, scorer=scorer)
+        self._definition: TaskDefinition | None = None
 
     @classmethod
     def from_file(cls, path: Path) -> YamlTask:
         """Read, include, validate and compile one task file."""
-        raw = read_task_yaml(path)
-        return cls.from_mapping(raw, origin=str(path))
+        raw, texts = read_task_files(path)
+        task = cls.from_mapping(raw, origin=str(path))
+        task._definition = TaskDefinition(raw, texts, str(path))
+        return task
 
     @classmethod
     def from_mapping(
         cls, raw: dict[str, Any], *, origin: str, metadata: dict[str, Any] | None = None
     ) -> YamlTask:
-        return cls(parse_task_config(raw, origin), origin=origin, metadata=metadata)
+        task = cls(parse_task_config(raw, origin), origin=origin, metadata=metadata)
+        task._definition = TaskDefinition(dict(raw), {}, origin)
+        return task
+
+    def definition(self) -> TaskDefinition | None:
+        # A subclass adds Python to its task file (IFEval's checks, MATH's answers): the
+        # mapping alone would rebuild another task, so it is rebuilt by name instead.
+        return self._definition if type(self) is YamlTask else None
 
     def load(self, data_dir: Path | None, limit: int | None) -> TaskData:
         if limit is not None and limit < 0:
