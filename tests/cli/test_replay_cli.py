@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from evalatlas.store import Store
+from runner.replay_task import TinyTask, write_tiny_task
 
-from .replay_task import TinyTask, write_tiny_task
 from .test_bad_input import assert_nothing_stored, assert_one_line_error, run_cli
 
 pytestmark = [pytest.mark.slow]
