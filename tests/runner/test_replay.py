@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from evalatlas.errors import ConfigError
 from evalatlas.models import load_model
 from evalatlas.runner import EvalConfig, evaluate
 from evalatlas.runner.replay import (
@@ -140,3 +141,14 @@ def test_a_changed_model_is_named_before_any_comparison(tmp_path: Path) -> None:
     found = spec_change(spec, data)
     assert found is not None and found[0] is Verdict.DATA_CHANGED
     assert spec_change(spec, spec) is None
+
+
+def test_an_aggregate_result_is_refused_naming_its_members(tmp_path: Path) -> None:
+    workspace, run_id = _stored_run(tmp_path)
+    with Store.open(workspace) as store:
+        card = card_of(store.get_result(run_id))
+        spec = card.spec.model_copy(update={"task": "capitals_group", "task_version": "group"})
+        aggregate = card.model_copy(update={"spec": spec})
+        with pytest.raises(ConfigError, match="aggregate of group 'capitals_group'"):
+            replay_card(store, aggregate, ReplayOptions())
+        assert store.replays().latest([run_id]) == {}

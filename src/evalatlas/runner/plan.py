@@ -19,6 +19,16 @@ from evalatlas.prompts import ChatTemplate, template_hash
 from evalatlas.store.records import EvalSpec
 from evalatlas.tasks.task import PreparedSample, PromptOptions, Task, TaskData
 
+# The card fields that describe one task's files and data: an aggregate (a group or suite
+# result, built from its first member's spec) clears them rather than show one member's.
+MEMBER_CARD_FIELDS: dict[str, Any] = {
+    "task_files": {},
+    "task_config": None,
+    "task_origin": None,
+    "data_source": None,
+    "split_fingerprints": {},
+}
+
 
 @dataclass(frozen=True)
 class EvalConfig:

@@ -23,10 +23,12 @@ from evalatlas.models import Model, load_model
 from evalatlas.models.backends.hf import TREE_TOLERANCE
 from evalatlas.models.base import ModelInfo
 from evalatlas.runner.evaluate import evaluate_planned
+from evalatlas.runner.groups import GROUP_VERSION
 from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, check_config, plan_task, prompt_options
 from evalatlas.runner.replay_compare import SampleComparison, compare_samples
 from evalatlas.runner.replay_inputs import check_model_file, rebuild_task, replay_data_dir
+from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.cards import Card, card_of
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
 from evalatlas.store.replays import ReplayVerdict
@@ -125,6 +127,11 @@ def _replay(
     card: Card, reference: list[SampleRecord], options: ReplayOptions
 ) -> tuple[ReplayReport, TaskOutcome | None]:
     spec = card.spec
+    if spec.task_version in (GROUP_VERSION, SUITE_VERSION):
+        raise ConfigError(
+            f"run {card.run_id} is the aggregate of {spec.task_version} {spec.task!r}: "
+            "replay its member runs ('evalatlas results show --members' lists them)"
+        )
     task = rebuild_task(spec)
     if isinstance(task, str):
         return ReplayReport(card, Verdict.TASK_CHANGED, task), None

@@ -12,7 +12,6 @@ from evalatlas.store.cards import card_json, card_of
 from evalatlas.store.replays import ReplayVerdict
 from evalatlas.web.public_paths import public_reference, public_text
 
-
 # A local data file as a data source names it ("local:/srv/data/x/test.jsonl"); after the
 # colon ``public_text`` would take it for a URL's path and leave it whole.
 _LOCAL_FILE = re.compile(r"local:(~?/(?:[^\s/;\"]+/)*)([^\s/;\"]*)")
