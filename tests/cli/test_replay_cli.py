@@ -147,3 +147,18 @@ def test_float32_hf_run_replays_bit_identical(tmp_path: Path, smollm2_folder: Pa
     replayed = run_cli("replay", run_id, workspace=workspace)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert ": identical" in replayed.stdout and "3 of 3 bit-identical" in replayed.stdout
+
+
+@pytest.mark.hf
+def test_tree_scored_hf_run_passes_within_its_declared_tolerance(
+    tmp_path: Path, smollm2_folder: Path
+) -> None:
+    task = write_tiny_task(tmp_path / "task")
+    workspace = tmp_path / "ws"
+    run_id = _eval(f"hf:{smollm2_folder}", task, workspace)  # prefix sharing on by default
+    card = json.loads(run_cli("results", "card", run_id, workspace=workspace).stdout)
+    assert card["spec"]["model_details"]["prefix_sharing"] == "on"
+    replayed = run_cli("replay", run_id, workspace=workspace)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert ": identical" in replayed.stdout or ": within tolerance" in replayed.stdout
+    assert "0 changed predictions" in replayed.stdout
