@@ -152,3 +152,16 @@ def test_an_aggregate_result_is_refused_naming_its_members(tmp_path: Path) -> No
         with pytest.raises(ConfigError, match="aggregate of group 'capitals_group'"):
             replay_card(store, aggregate, ReplayOptions())
         assert store.replays().latest([run_id]) == {}
+
+
+def test_a_card_stored_before_it_kept_its_texts_is_refused(tmp_path: Path) -> None:
+    workspace, run_id = _stored_run(tmp_path)
+    with Store.open(workspace) as store:
+        card = card_of(store.get_result(run_id))
+        older = card.spec.model_copy(update={"task_config": None, "task_files": {}})
+        with pytest.raises(ConfigError, match="carries no task definition"):
+            replay_card(store, card.model_copy(update={"spec": older}), ReplayOptions())
+        prompted = card.spec.model_copy(update={"system_prompt_hash": "0" * 16})
+        with pytest.raises(ConfigError, match=r"has a system prompt .* but not its text"):
+            replay_card(store, card.model_copy(update={"spec": prompted}), ReplayOptions())
+        assert store.replays().latest([run_id]) == {}

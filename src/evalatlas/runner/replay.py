@@ -27,7 +27,12 @@ from evalatlas.runner.groups import GROUP_VERSION
 from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, check_config, plan_task, prompt_options
 from evalatlas.runner.replay_compare import SampleComparison, compare_samples
-from evalatlas.runner.replay_inputs import check_model_file, rebuild_task, replay_data_dir
+from evalatlas.runner.replay_inputs import (
+    check_complete,
+    check_model_file,
+    rebuild_task,
+    replay_data_dir,
+)
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.cards import Card, card_of
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
@@ -132,6 +137,7 @@ def _replay(
             f"run {card.run_id} is the aggregate of {spec.task_version} {spec.task!r}: "
             "replay its member runs ('evalatlas results show --members' lists them)"
         )
+    check_complete(spec)
     task = rebuild_task(spec)
     if isinstance(task, str):
         return ReplayReport(card, Verdict.TASK_CHANGED, task), None

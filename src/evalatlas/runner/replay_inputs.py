@@ -20,24 +20,36 @@ from evalatlas.tasks.yaml_task import YamlTask
 
 
 def rebuild_task(spec: EvalSpec) -> Task | str:
-    """The card's task as this installation builds it, or why it cannot (the task changed)."""
-    candidates = [_registered(spec.task), _from_definition(spec)]
-    hashes: list[str] = []
-    for task in candidates:
-        if task is None:
-            continue
+    """The card's task as this installation builds it, or why it cannot (the task changed).
+
+    Raises ``ConfigError`` when nothing can be built: a task unknown here, and a card
+    stored before cards carried the task's definition.
+    """
+    built = [task for task in (_registered(spec.task), _from_definition(spec)) if task]
+    if not built:
+        raise ConfigError(
+            f"task {spec.task!r} is not known here and the card carries no task definition "
+            "(stored before cards kept one); replay where the task file is installed"
+        )
+    for task in built:
         if task.content_hash() == spec.task_hash:
             return task
-        hashes.append(task.content_hash()[:12])
-    if not hashes:
-        return (
-            f"task {spec.task!r} is not known here and the card carries no task definition; "
-            "replay where the task is installed"
-        )
+    hashes = " / ".join(task.content_hash()[:12] for task in built)
     return (
-        f"task {spec.task!r} changed: its definition here hashes to {' / '.join(hashes)}, "
+        f"task {spec.task!r} changed: its definition here hashes to {hashes}, "
         f"the card's to {spec.task_hash[:12]} (version {spec.task_version})"
     )
+
+
+def check_complete(spec: EvalSpec) -> None:
+    """Refuse a card stored before it kept the system prompt's text: the replay could not
+    ask what the run asked."""
+    if spec.system_prompt_hash is not None and spec.system_prompt is None:
+        raise ConfigError(
+            f"the card of task {spec.task!r} has a system prompt (hash "
+            f"{spec.system_prompt_hash}) but not its text: it was stored before cards kept "
+            "it, so it cannot be replayed; evaluate anew"
+        )
 
 
 def _registered(name: str) -> Task | None:
