@@ -141,6 +141,10 @@ def test_a_changed_model_is_named_before_any_comparison(tmp_path: Path) -> None:
     found = spec_change(spec, data)
     assert found is not None and found[0] is Verdict.DATA_CHANGED
     assert spec_change(spec, spec) is None
+    settings = spec.model_copy(update={"limit": 2, "data_dir": "/elsewhere"})
+    named = spec_change(spec, settings)
+    assert named is not None and named[0] is Verdict.SPEC_CHANGED
+    assert named[1].endswith("differ here: limit")  # a recorded-only field is not named
 
 
 def test_an_aggregate_result_is_refused_naming_its_members(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from evalatlas.runner.replay_inputs import (
 )
 from evalatlas.runner.suite import SUITE_VERSION
 from evalatlas.store.cards import Card, card_of
-from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
+from evalatlas.store.records import CARD_FIELDS, EvalResult, EvalSpec, SampleRecord
 from evalatlas.store.replays import ReplayVerdict
 from evalatlas.store.workspace import Store
 from evalatlas.tasks.task import Task
@@ -191,8 +191,10 @@ def spec_change(stored: EvalSpec, replayed: EvalSpec) -> tuple[Verdict, str] | N
         return Verdict.DATA_CHANGED, _data_change(stored, replayed)
     if stored.task_hash != replayed.task_hash:
         return Verdict.TASK_CHANGED, f"task {stored.task!r} changed (content hash differs)"
-    before, after = stored.model_dump(), replayed.model_dump()
-    fields = sorted(k for k in before if before[k] != after[k] and k != "versions")
+    recorded_only = {"versions", "scorer", *CARD_FIELDS}
+    before = stored.model_dump(exclude=recorded_only)
+    after = replayed.model_dump(exclude=recorded_only)
+    fields = sorted(k for k in before if before[k] != after[k])
     return Verdict.SPEC_CHANGED, f"the run's settings differ here: {', '.join(fields)}"
 
 
