@@ -100,6 +100,8 @@ def test_card_moved_to_a_fresh_workspace_reproduces_the_result(tmp_path: Path) -
     assert reproduced["metrics"] == original["metrics"]
     assert reproduced["run_id"] != run_id
     assert _last_verdict(fresh, reproduced["run_id"]) == "identical"
+    with Store.open(fresh) as store:  # the model's card, as the board shows it
+        assert store.list_model_cards()[0].metadata.get("parameters")
 
 
 @pytest.mark.llamacpp

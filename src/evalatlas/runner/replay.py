@@ -24,6 +24,7 @@ from evalatlas.models.backends.hf import TREE_TOLERANCE
 from evalatlas.models.base import ModelInfo
 from evalatlas.runner.evaluate import evaluate_planned
 from evalatlas.runner.groups import GROUP_VERSION
+from evalatlas.runner.model_cards import model_card_metadata
 from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import EvalConfig, PlannedTask, check_config, plan_task, prompt_options
 from evalatlas.runner.replay_compare import SampleComparison, compare_samples
@@ -105,11 +106,13 @@ def replay_card(store: Store, card: Card, options: ReplayOptions) -> ReplayRepor
             f"card of run {card.run_id} carries no per-sample records and the run is not in "
             f"{store.root}; export it with 'evalatlas results card RUN --with-samples'"
         )
-    report, outcome = _replay(card, reference, options)
+    report, outcome, info = _replay(card, reference, options)
     kept_for = card.run_id
     if outcome is not None and in_store is None:
         saved = store.save_result(outcome.result, list(outcome.samples))
         kept_for = saved.run_id
+        if info is not None:  # the model's card on the board, as 'evalatlas eval' keeps it
+            store.record_model_metadata(info.reference, info.fingerprint, model_card_metadata(info))
     report = ReplayReport(
         card, report.verdict, report.reason, report.tolerance, report.comparison, kept_for
     )
@@ -130,7 +133,8 @@ def _stored_samples(store: Store, result: EvalResult | None) -> list[SampleRecor
 
 def _replay(
     card: Card, reference: list[SampleRecord], options: ReplayOptions
-) -> tuple[ReplayReport, TaskOutcome | None]:
+) -> tuple[ReplayReport, TaskOutcome | None, ModelInfo | None]:
+    """The report, and when the card was replayed, the replay and the model that ran it."""
     spec = card.spec
     if spec.task_version in (GROUP_VERSION, SUITE_VERSION):
         raise ConfigError(
@@ -140,7 +144,7 @@ def _replay(
     check_complete(spec)
     task = rebuild_task(spec)
     if isinstance(task, str):
-        return ReplayReport(card, Verdict.TASK_CHANGED, task), None
+        return ReplayReport(card, Verdict.TASK_CHANGED, task), None, None
     check_model_file(spec)
     config = replay_config(spec, options)
     model = load_model(spec.model_reference, batch_size=options.batch_size)
@@ -148,12 +152,12 @@ def _replay(
         plan = _plan(model, task, config)
         changed = spec_change(spec, plan.spec)
         if changed is not None:
-            return ReplayReport(card, changed[0], changed[1]), None
+            return ReplayReport(card, changed[0], changed[1]), None, None
         outcome = evaluate_planned(model, [plan], config)[0]
         tolerance = declared_tolerance(model.info)
     finally:
         model.close()
-    return _judge(card, reference, outcome, tolerance), outcome
+    return _judge(card, reference, outcome, tolerance), outcome, model.info
 
 
 def replay_config(spec: EvalSpec, options: ReplayOptions) -> EvalConfig:
