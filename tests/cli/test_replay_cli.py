@@ -145,7 +145,11 @@ def test_bad_replay_input_is_one_line_and_stores_nothing(
 def test_float32_hf_run_replays_bit_identical(tmp_path: Path, smollm2_folder: Path) -> None:
     task = write_tiny_task(tmp_path / "task")
     workspace = tmp_path / "ws"
-    run_id = _eval(f"hf:{smollm2_folder}?prefix_sharing=0", task, workspace)
+    # A fixed batch size, kept on the card: the replay's passes have the run's shapes.
+    reference = f"hf:{smollm2_folder}?prefix_sharing=0"
+    run_id = _eval(reference, task, workspace, "--batch-size", "4")
+    card = json.loads(run_cli("results", "card", run_id, workspace=workspace).stdout)
+    assert card["spec"]["batch_size"] == 4
     replayed = run_cli("replay", run_id, workspace=workspace)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert ": identical" in replayed.stdout and "3 of 3 bit-identical" in replayed.stdout

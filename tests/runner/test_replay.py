@@ -12,10 +12,13 @@ from scipy import stats
 
 from evalatlas.errors import ConfigError
 from evalatlas.models import load_model
+from evalatlas.models.backends.hf import TREE_TOLERANCE
+from evalatlas.models.base import ModelInfo
 from evalatlas.runner import EvalConfig, evaluate
 from evalatlas.runner.replay import (
     ReplayOptions,
     Verdict,
+    declared_tolerance,
     replay_card,
     replay_run,
     spec_change,
@@ -169,3 +172,13 @@ def test_a_card_stored_before_it_kept_its_texts_is_refused(tmp_path: Path) -> No
         with pytest.raises(ConfigError, match=r"has a system prompt .* but not its text"):
             replay_card(store, card.model_copy(update={"spec": prompted}), ReplayOptions())
         assert store.replays().latest([run_id]) == {}
+
+
+def test_each_backend_declares_how_exact_a_replay_is() -> None:
+    def info(backend: str, sharing: str) -> ModelInfo:
+        return ModelInfo("ref", backend, "m", "sha256:0", metadata={"prefix_sharing": sharing})
+
+    assert declared_tolerance(info("llamacpp", ""), same_batches=False) == 0.0
+    assert declared_tolerance(info("hf", "off"), same_batches=True) == 0.0
+    assert declared_tolerance(info("hf", "off"), same_batches=False) == TREE_TOLERANCE
+    assert declared_tolerance(info("hf", "on"), same_batches=True) == TREE_TOLERANCE

@@ -31,6 +31,7 @@ CARD_TEXTS = {
     "data_dir": "/data",
     "split_fingerprints": {"evaluated": "e" * 64, "few-shot pool": "f" * 64},
     "model_details": {"path": "/models/m.gguf", "prefix_reuse": "on"},
+    "batch_size": 8,
 }
 
 

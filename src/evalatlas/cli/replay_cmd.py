@@ -24,7 +24,10 @@ def replay_command(
         typer.Option(help="Read the data from this folder instead of the card's data folder."),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Requests per model batch (does not change results).")
+        int | None,
+        typer.Option(
+            help="Requests per model batch (default: the card's, when the run fixed one)."
+        ),
     ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:

@@ -164,6 +164,7 @@ def _card_fields(
         "data_dir": str(config.data_dir.resolve()) if config.data_dir else None,
         "split_fingerprints": dict(data.split_fingerprints),
         "model_details": dict(model.info.metadata),
+        "batch_size": model.fixed_batch_size,
     }
 
 

@@ -5,8 +5,9 @@ are compared with the stored ones (``replay_compare``), and the verdict is kept 
 store. A replay that cannot be compared says why instead of calling it a drift: the data
 changed (a part's fingerprint differs), the task changed (its hash), or the model did.
 
-The backend declares how exact it is: llama.cpp and float32 ``hf`` scoring every request
-on its own are bit-exact; ``hf`` with prefix sharing (tree attention) agrees with that to
+The backend declares how exact it is (``declared_tolerance``): llama.cpp, and float32
+``hf`` scoring every request on its own in the run's own batches, are bit-exact; ``hf``
+with prefix sharing (tree attention), or in batches of other shapes, agrees to
 ``TREE_TOLERANCE`` nats, so a replay within it passes.
 """
 
@@ -147,14 +148,16 @@ def _replay(
         return ReplayReport(card, Verdict.TASK_CHANGED, task), None, None
     check_model_file(spec)
     config = replay_config(spec, options)
-    model = load_model(spec.model_reference, batch_size=options.batch_size)
+    batch_size = options.batch_size or spec.batch_size
+    model = load_model(spec.model_reference, batch_size=batch_size)
     try:
         plan = _plan(model, task, config)
         changed = spec_change(spec, plan.spec)
         if changed is not None:
             return ReplayReport(card, changed[0], changed[1]), None, None
         outcome = evaluate_planned(model, [plan], config)[0]
-        tolerance = declared_tolerance(model.info)
+        same_batches = spec.batch_size is not None and batch_size == spec.batch_size
+        tolerance = declared_tolerance(model.info, same_batches=same_batches)
     finally:
         model.close()
     return _judge(card, reference, outcome, tolerance), outcome, model.info
@@ -216,9 +219,17 @@ def _data_change(stored: EvalSpec, replayed: EvalSpec) -> str:
     )
 
 
-def declared_tolerance(info: ModelInfo) -> float:
-    """How far (nats) a replay's log-probs may move for this backend and still pass."""
-    if info.backend == "hf" and info.metadata.get("prefix_sharing") == "on":
+def declared_tolerance(info: ModelInfo, *, same_batches: bool) -> float:
+    """How far (nats) a replay's log-probs may move for this backend and still pass.
+
+    ``same_batches``: the replay's batches are the run's (a batch size fixed by the run and
+    kept on its card). ``hf`` sums a pass in an order that follows its shape, so float32
+    rounding is exact only then and without tree scoring; otherwise it stays within
+    ``TREE_TOLERANCE``. llama.cpp scores each sequence on its own: exact.
+    """
+    if info.backend != "hf":
+        return 0.0
+    if info.metadata.get("prefix_sharing") == "on" or not same_batches:
         return TREE_TOLERANCE
     return 0.0
 

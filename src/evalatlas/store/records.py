@@ -59,6 +59,8 @@ class EvalSpec(BaseModel):
     split_fingerprints: dict[str, str] = Field(default_factory=dict)
     # What the backend says of the loaded model: file path, dtype, device, prefix sharing.
     model_details: dict[str, str] = Field(default_factory=dict)
+    # Requests per batch when the run fixed it (--batch-size); None: paced by time.
+    batch_size: int | None = None
 
     def spec_hash(self) -> str:
         """Hash of the fields that change the numbers.
@@ -84,6 +86,7 @@ CARD_FIELDS: frozenset[str] = frozenset(
         "data_dir",
         "split_fingerprints",
         "model_details",
+        "batch_size",
     }
 )
 """The fields of ``EvalSpec`` that complete the eval card and stay out of ``spec_hash``."""
