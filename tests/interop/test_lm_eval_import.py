@@ -131,3 +131,17 @@ def test_the_model_page_shows_the_run_as_imported(lm_eval_output: Path, tmp_path
     assert result["eval_card"]["backend"] == "lm-eval/hf"
     assert page.status_code == 200
     assert "imported_from" in page.text and "lm-eval/hf" in page.text
+
+
+def test_an_imported_run_is_refused_by_replay_in_one_line(
+    lm_eval_output: Path, tmp_path: Path
+) -> None:
+    from cli.test_bad_input import assert_one_line_error, run_cli
+
+    workspace = tmp_path / "ws"
+    with Store.open(workspace) as store:
+        [run] = import_lm_eval(store, lm_eval_output)
+    replayed = run_cli("replay", run.result.run_id, workspace=workspace)
+    assert_one_line_error(replayed, "imported from lm-eval", "cannot be replayed")
+    with Store.open(workspace) as store:
+        assert store.replays().latest([run.result.run_id]) == {}

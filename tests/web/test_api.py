@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from evalatlas.analysis.leaderboard import build_leaderboard
 from evalatlas.store import Store
+from evalatlas.store.records import CARD_FIELDS
 
 from .workspace import LIMIT, XSS_ANSWER, XSS_NAME
 
@@ -254,7 +255,10 @@ def test_model_api_has_the_card_scores_and_each_runs_eval_card(
     with Store.open(filled_workspace) as store:
         for result in payload["results"]:
             stored = store.get_result(result["run_id"])
-            assert result["eval_card"] == stored.spec.model_dump(mode="json")
+            # The full texts are the complete card's, a link away.
+            shown = stored.spec.model_dump(mode="json", exclude=set(CARD_FIELDS))
+            assert result["eval_card"] == shown
+            assert client.get(result["card_url"]).json()["spec_hash"] == stored.spec_hash
             assert result["spec_hash"] == stored.spec_hash == stored.spec.spec_hash()
             assert result["on_leaderboard"]
             assert client.get("/api" + result["samples_url"]).status_code == 200

@@ -10,11 +10,13 @@ from rich.text import Text
 
 from evalatlas.cli import (
     arena_cmd,
+    card_cmd,
     eval_cmd,
     judge_cmd,
     models_cmd,
     queue_cmd,
     ranks_cmd,
+    replay_cmd,
     results_cmd,
     serve_cmd,
     tasks_cmd,
@@ -32,7 +34,9 @@ app = typer.Typer(
 app.command("eval")(eval_cmd.eval_command)
 app.add_typer(tasks_cmd.app, name="tasks")
 app.add_typer(models_cmd.app, name="models")
+results_cmd.app.command("card")(card_cmd.card_command)
 app.add_typer(results_cmd.app, name="results")
+app.command("replay")(replay_cmd.replay_command)
 app.add_typer(arena_cmd.app, name="arena")
 app.add_typer(judge_cmd.judge_app, name="judge")
 app.add_typer(ranks_cmd.app, name="ranks")

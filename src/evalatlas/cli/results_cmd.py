@@ -33,7 +33,7 @@ from evalatlas.cli.suite_display import suite_table
 from evalatlas.errors import ConfigError
 from evalatlas.jsonio import dumps
 from evalatlas.runner.suite import SUITE_VERSION
-from evalatlas.store.records import EvalResult, SampleRecord
+from evalatlas.store.records import CARD_FIELDS, EvalResult, SampleRecord
 from evalatlas.tasks.suites import SUITES
 
 app = typer.Typer(help="Show, import and export stored results.", no_args_is_help=True)
@@ -119,9 +119,11 @@ def _print_card(console: Console, result: EvalResult, names: DisplayNames) -> No
     _print_notes(console, truncation_notes([result]))
     _print_notes(console, imported_notes([result]))
     card = Table(title="eval card (spec)", show_header=False)
-    for key, value in result.spec.model_dump().items():
+    # The full texts (task files, chat template) are the complete card's, printed apart.
+    for key, value in result.spec.model_dump(exclude=set(CARD_FIELDS)).items():
         card.add_row(key, dumps(value) if isinstance(value, dict) else str(value))
     card.add_row("spec_hash", result.spec_hash)
+    card.add_row("complete card", f"evalatlas results card {result.run_id[:12]}")
     card.add_row("details", result.details_path or "")
     console.print(card)
 

@@ -78,6 +78,9 @@ class Model:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
         self.backend = backend
         self.batch_size = batch_size
+        # The size every batch has when the caller fixed one; None when batches are paced
+        # by time (their sizes, and so the shapes of a backend's passes, vary by machine).
+        self.fixed_batch_size = chosen
         # A backend that generates one answer at a time gains nothing from a large
         # generation batch, and a small one caches (and reports) each answer as it is done.
         generation = getattr(backend, "preferred_generation_batch_size", batch_size)

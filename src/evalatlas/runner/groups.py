@@ -11,7 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 from evalatlas.runner.outcome import TaskOutcome
-from evalatlas.runner.plan import EvalConfig, PlannedTask
+from evalatlas.runner.plan import MEMBER_CARD_FIELDS, EvalConfig, PlannedTask
 from evalatlas.runner.records import metric_record
 from evalatlas.scoring.stats import mean_metric
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
@@ -47,6 +47,10 @@ def group_results(
     return results
 
 
+GROUP_VERSION = "group"
+"""The ``task_version`` of a group's aggregate result."""
+
+
 def _group_spec(group: str, specs: list[EvalSpec]) -> EvalSpec:
     def digest(values: list[str]) -> str:
         return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()
@@ -54,10 +58,11 @@ def _group_spec(group: str, specs: list[EvalSpec]) -> EvalSpec:
     return specs[0].model_copy(
         update={
             "task": group,
-            "task_version": "group",
+            "task_version": GROUP_VERSION,
             "task_hash": digest([s.task_hash for s in specs]),
             "data_fingerprint": digest([s.data_fingerprint for s in specs]),
             "scorer": shared_scorer(specs),
+            **MEMBER_CARD_FIELDS,
         }
     )
 

@@ -7,14 +7,27 @@ first token is computed.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evalatlas.errors import ConfigError
+from evalatlas.jsonio import dumps
 from evalatlas.models import Model
 from evalatlas.prompts import ChatTemplate, template_hash
 from evalatlas.store.records import EvalSpec
 from evalatlas.tasks.task import PreparedSample, PromptOptions, Task, TaskData
+
+# The card fields that describe one task's files and data: an aggregate (a group or suite
+# result, built from its first member's spec) clears them rather than show one member's.
+MEMBER_CARD_FIELDS: dict[str, Any] = {
+    "task_files": {},
+    "task_config": None,
+    "task_origin": None,
+    "data_source": None,
+    "split_fingerprints": {},
+}
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,30 @@ def build_spec(
         backend_settings={"chat_messages": options.chat_messages},
         versions=_versions(info.versions),
         scorer=scorer.as_record() if scorer is not None else None,
+        **_card_fields(model, task, data, config, options),
     )
+
+
+def _card_fields(
+    model: Model, task: Task, data: TaskData, config: EvalConfig, options: PromptOptions
+) -> dict[str, Any]:
+    """The eval card's full texts and origins (``CARD_FIELDS``), kept beside the hashes."""
+    definition = task.definition()
+    return {
+        "system_prompt": config.system_prompt,
+        "chat_template": options.chat_template.source if options.chat_template else None,
+        "task_files": dict(definition.files) if definition else {},
+        # As JSON reads it back: a YAML date or tuple must not change when stored.
+        "task_config": json.loads(dumps(dict(definition.config), default=str))
+        if definition
+        else None,
+        "task_origin": definition.origin if definition else None,
+        "data_source": data.source,
+        "data_dir": str(config.data_dir.resolve()) if config.data_dir else None,
+        "split_fingerprints": dict(data.split_fingerprints),
+        "model_details": dict(model.info.metadata),
+        "batch_size": model.fixed_batch_size,
+    }
 
 
 def _versions(backend_versions: dict[str, str]) -> dict[str, str]:

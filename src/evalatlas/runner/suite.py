@@ -20,6 +20,7 @@ from evalatlas.runner.evaluate import evaluate_planned
 from evalatlas.runner.groups import shared_scorer
 from evalatlas.runner.outcome import TaskOutcome
 from evalatlas.runner.plan import (
+    MEMBER_CARD_FIELDS,
     EvalConfig,
     PlannedTask,
     check_config,
@@ -175,5 +176,6 @@ def _suite_spec(suite: Suite, member_specs: Sequence[EvalSpec]) -> EvalSpec:
             "num_fewshot": 0,
             "generation_kwargs": {},
             "scorer": shared_scorer(member_specs),
+            **MEMBER_CARD_FIELDS,
         }
     )

@@ -365,6 +365,25 @@ def create_published_rankings(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def create_replays_table(conn: Connection) -> None:
+    """The verdict of every replay of a stored result (``evalatlas replay``): identical,
+    within the backend's tolerance, drifted, or why it could not be compared (data, task
+    or model changed). ``details`` holds the counts and the headline comparison."""
+    meta = MetaData()
+    Table(
+        "replays",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("run_id", String(32), nullable=False),
+        Column("replayed_at", UTCDateTime, nullable=False),
+        Column("verdict", String(32), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("details", PortableJSON, nullable=False),
+        Index("ix_replays_run_time", "run_id", "replayed_at"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -379,6 +398,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     record_vote_clients,
     record_run_protocols,
     create_published_rankings,
+    create_replays_table,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -46,6 +46,26 @@ class EvalSpec(BaseModel):
     # completed. Hashed only when set, so results run here keep their hashes, and an
     # import's hash tells a second import of the same files.
     imported_from: dict[str, str] | None = None
+    # --- the complete eval card (``CARD_FIELDS``): full texts and where things came from,
+    # so a result can be replayed elsewhere. Recorded only: each is already covered by a
+    # hash above (system prompt, chat template, task content, data) or does not change the
+    # numbers (the data folder's path, the model's described details). Results stored
+    # before the card was complete read the defaults.
+    system_prompt: str | None = None
+    chat_template: str | None = None
+    # Every task file read (the file and what it includes): path -> text.
+    task_files: dict[str, str] = Field(default_factory=dict)
+    # The task definition after includes, from which the task is rebuilt on replay.
+    task_config: dict[str, Any] | None = None
+    task_origin: str | None = None
+    data_source: str | None = None
+    data_dir: str | None = None
+    # sha256 of each part of the data actually used: "evaluated" rows, "few-shot pool".
+    split_fingerprints: dict[str, str] = Field(default_factory=dict)
+    # What the backend says of the loaded model: file path, dtype, device, prefix sharing.
+    model_details: dict[str, str] = Field(default_factory=dict)
+    # Requests per batch when the run fixed it (--batch-size); None: paced by time.
+    batch_size: int | None = None
 
     def spec_hash(self) -> str:
         """Hash of the fields that change the numbers.
@@ -53,13 +73,31 @@ class EvalSpec(BaseModel):
         Package versions are recorded only. The scorer is recorded only, too: it follows
         from the task's content, which ``task_hash`` already covers, and leaving it out
         keeps the hashes of results stored before it was recorded, so they are reused.
+        The card's texts (``CARD_FIELDS``) are left out for the same reason.
         """
-        recorded_only = {"versions", "scorer"}
+        recorded_only = {"versions", "scorer", *CARD_FIELDS}
         if self.imported_from is None:
             recorded_only.add("imported_from")
         payload = self.model_dump(exclude=recorded_only)
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+CARD_FIELDS: frozenset[str] = frozenset(
+    {
+        "system_prompt",
+        "chat_template",
+        "task_files",
+        "task_config",
+        "task_origin",
+        "data_source",
+        "data_dir",
+        "split_fingerprints",
+        "model_details",
+        "batch_size",
+    }
+)
+"""The fields of ``EvalSpec`` that complete the eval card and stay out of ``spec_hash``."""
 
 
 class MetricRecord(BaseModel):

@@ -240,3 +240,16 @@ published_scores = Table(
     Column("n", Integer, nullable=True),
     UniqueConstraint("ranking_id", "model_reference", name="uq_published_scores_model"),
 )
+
+# One row per replay of a stored result; the newest row of a run is its current verdict.
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(32), nullable=False),
+    Column("replayed_at", UTCDateTime, nullable=False),
+    Column("verdict", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("details", PortableJSON, nullable=False),
+    Index("ix_replays_run_time", "run_id", "replayed_at"),
+)

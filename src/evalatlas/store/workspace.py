@@ -43,6 +43,7 @@ from evalatlas.store.moderation import Moderation
 from evalatlas.store.protocol import Protocol
 from evalatlas.store.published import PublishedRankings
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
+from evalatlas.store.replays import ReplayRecords
 from evalatlas.store.response_cache import ResponseCache
 from evalatlas.store.submissions import SubmissionQueue
 
@@ -251,6 +252,9 @@ class Store:
     def published_rankings(self) -> PublishedRankings:
         """Rankings imported from published tables (valid while the store is open)."""
         return PublishedRankings(self._read, self._write)
+    def replays(self) -> ReplayRecords:
+        """Replay verdicts of stored results (valid while the store is open)."""
+        return ReplayRecords(self._read, self._write)
 
     def moderation(self) -> Moderation:
         """Model flags, card overrides and their log (valid while the store is open)."""

@@ -121,7 +121,8 @@ class ConfigTask(Task):
             samples = tuple(self.make_sample(row, str(i)) for i, row in enumerate(shown))
             pool = tuple(self.make_sample(row, f"fewshot-{i}") for i, row in enumerate(pool_rows))
         fingerprint = _fingerprint(samples, pool)
-        return TaskData(samples, pool, fingerprint, source, fewshot_elsewhere)
+        parts = {"evaluated": _fingerprint(samples), "few-shot pool": _fingerprint(pool)}
+        return TaskData(samples, pool, fingerprint, source, fewshot_elsewhere, parts)
 
     def make_sample(self, row: Mapping[str, Any], sample_id: str) -> Sample:
         where = f"task {self.name}, sample {sample_id}"
@@ -272,9 +273,9 @@ def _checked_target(target: Any, where: str) -> Target:
     )
 
 
-def _fingerprint(samples: Sequence[Sample], pool: Sequence[Sample]) -> str:
+def _fingerprint(*groups: Sequence[Sample]) -> str:
     digest = hashlib.sha256()
-    for group in (samples, pool):
+    for group in groups:
         for sample in group:
             line = json.dumps(sample.doc, sort_keys=True, ensure_ascii=False, default=str)
             digest.update(line.encode("utf-8") + b"\n")

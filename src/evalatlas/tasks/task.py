@@ -52,6 +52,19 @@ class TaskData:
     # Set when the examples exist, but not where these rows came from (a local file the hub
     # lacks): where they come from and how to supply them, told to a run that asks for them.
     fewshot_elsewhere: str | None = None
+    # sha256 of each part on its own ("evaluated", "few-shot pool"), so a replay can name
+    # the part whose rows changed; empty for tasks that do not split their fingerprint.
+    split_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    """What a task was built from, kept on the eval card so it can be rebuilt elsewhere:
+    the resolved mapping (after ``include``) and the text of every file read."""
+
+    config: Mapping[str, Any]
+    files: Mapping[str, str]
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,10 @@ class Task(ABC):
             return 0.0
         if self.output_type == RequestKind.LOGLIKELIHOOD and self.n_choices:
             return random_baseline(self.n_choices)
+        return None
+
+    def definition(self) -> TaskDefinition | None:
+        """What the task was built from (None: a task defined in Python, rebuilt by name)."""
         return None
 
     def scorer_identity(self) -> ScorerIdentity | None:

@@ -65,10 +65,18 @@ def read_task_yaml(path: Path) -> dict[str, Any]:
     Merging is shallow, as in lm-evaluation-harness: a key set here replaces the included
     value whole.
     """
-    return _read_with_includes(path.resolve(), ())
+    return read_task_files(path)[0]
 
 
-def _read_with_includes(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def read_task_files(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """``read_task_yaml``, and the text of every file read (path -> text), for the card."""
+    texts: dict[str, str] = {}
+    return _read_with_includes(path.resolve(), (), texts), texts
+
+
+def _read_with_includes(
+    path: Path, chain: tuple[Path, ...], texts: dict[str, str]
+) -> dict[str, Any]:
     if not path.is_file():
         if chain:
             raise ConfigError(f"{chain[-1]}: include {path.name!r}: no such file {path}")
@@ -77,6 +85,7 @@ def _read_with_includes(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read task file ({error})") from None
+    texts[str(path)] = text
     data = parse_yaml_text(text, path)
     include = data.pop("include", None)
     if include is None:
@@ -87,7 +96,7 @@ def _read_with_includes(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if base_path in chain or base_path == path:
         cycle = " -> ".join(str(p) for p in (*chain, path, base_path))
         raise ConfigError(f"{path}: include cycle ({cycle})")
-    base = _read_with_includes(base_path, (*chain, path))
+    base = _read_with_includes(base_path, (*chain, path), texts)
     return {**base, **data}
 
 

@@ -35,8 +35,8 @@ from evalatlas.tasks.config import LocalFileConfig, TaskConfig, parse_task_confi
 from evalatlas.tasks.configured import ConfigTask
 from evalatlas.tasks.row_rules import LocalRows, RowRules
 from evalatlas.tasks.scorers import Scorer
-from evalatlas.tasks.task import TaskData
-from evalatlas.tasks.yaml_loader import read_task_yaml
+from evalatlas.tasks.task import TaskData, TaskDefinition
+from evalatlas.tasks.yaml_loader import read_task_files
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class YamlTask(ConfigTask):
             raise ConfigError(f"{origin}: set test_split or validation_split")
         super().__init__(config, origin=origin, metadata=metadata, scorer=scorer)
         self.rows = rows or RowRules()
+        self._definition: TaskDefinition | None = None
 
     @classmethod
     def builtin(
@@ -90,14 +91,23 @@ class YamlTask(ConfigTask):
     @classmethod
     def from_file(cls, path: Path) -> YamlTask:
         """Read, include, validate and compile one task file."""
-        raw = read_task_yaml(path)
-        return cls.from_mapping(raw, origin=str(path))
+        raw, texts = read_task_files(path)
+        task = cls.from_mapping(raw, origin=str(path))
+        task._definition = TaskDefinition(raw, texts, str(path))
+        return task
 
     @classmethod
     def from_mapping(
         cls, raw: dict[str, Any], *, origin: str, metadata: dict[str, Any] | None = None
     ) -> YamlTask:
-        return cls(parse_task_config(raw, origin), origin=origin, metadata=metadata)
+        task = cls(parse_task_config(raw, origin), origin=origin, metadata=metadata)
+        task._definition = TaskDefinition(dict(raw), {}, origin)
+        return task
+
+    def definition(self) -> TaskDefinition | None:
+        # A built-in task adds Python to its definition (IFEval's checks, MATH's answers):
+        # the mapping alone would rebuild another task, so it is rebuilt by name instead.
+        return self._definition if type(self) is YamlTask else None
 
     def _hash_extra(self) -> dict[str, Any]:
         return super()._hash_extra() | self.rows.hash_extra()

@@ -11,9 +11,12 @@ from evalatlas.analysis.leaderboard import Leaderboard, LeaderboardRow
 from evalatlas.errors import did_you_mean
 from evalatlas.jsonio import dumps
 from evalatlas.store import EvalResult, Store
+from evalatlas.store.records import CARD_FIELDS
+from evalatlas.store.replays import ReplayVerdict
 from evalatlas.web.board_export import card_json, model_url
 from evalatlas.web.cells import CellView, cell_json, cell_view
 from evalatlas.web.errors import NotFound
+from evalatlas.web.models.card_view import card_url, replay_json
 from evalatlas.web.public_paths import public_reference, public_source, public_text
 
 
@@ -76,7 +79,9 @@ def score_lines(row: LeaderboardRow, columns: tuple[str, ...]) -> list[ScoreLine
     ]
 
 
-def result_json(result: EvalResult, key: str, cited: set[str]) -> dict[str, Any]:
+def result_json(
+    result: EvalResult, key: str, cited: set[str], replay: ReplayVerdict | None = None
+) -> dict[str, Any]:
     return {
         "run_id": result.run_id,
         "task": result.spec.task,
@@ -90,13 +95,17 @@ def result_json(result: EvalResult, key: str, cited: set[str]) -> dict[str, Any]
         "spec_hash": result.spec_hash,
         "on_leaderboard": result.run_id in cited,
         "samples_url": samples_url(key, result.run_id),
+        "card_url": card_url(key, result.run_id),
+        "last_replay": replay_json(replay),
     }
 
 
 def public_spec(result: EvalResult) -> dict[str, Any]:
     """The eval card without the server's paths: a local model by its file name (its
-    fingerprint, the file's hash, stays), any other path by its last part."""
-    spec: dict[str, Any] = json.loads(public_text(result.spec.model_dump_json()))
+    fingerprint, the file's hash, stays), any other path by its last part. The card's
+    full texts (``CARD_FIELDS``) are left to the card itself (``card_url``)."""
+    shown = result.spec.model_dump_json(exclude=set(CARD_FIELDS))
+    spec: dict[str, Any] = json.loads(public_text(shown))
     spec["model_reference"] = public_reference(result.spec.model_reference)
     return spec
 
@@ -108,7 +117,9 @@ def public_card(row: LeaderboardRow) -> dict[str, Any]:
     return card
 
 
-def model_json(row: LeaderboardRow, runs: list[EvalResult]) -> dict[str, Any]:
+def model_json(
+    row: LeaderboardRow, runs: list[EvalResult], replays: dict[str, ReplayVerdict]
+) -> dict[str, Any]:
     cited = {cell.run_id for cell in row.cells.values()}
     return {
         "model": public_card(row),
@@ -118,7 +129,7 @@ def model_json(row: LeaderboardRow, runs: list[EvalResult]) -> dict[str, Any]:
         "tie_group": row.tie_group,
         "average": cell_json(row.average),
         "scores": {task: cell_json(cell) for task, cell in sorted(row.cells.items())},
-        "results": [result_json(run, row.card.key, cited) for run in runs],
+        "results": [result_json(run, row.card.key, cited, replays.get(run.run_id)) for run in runs],
         "url": model_url(row.card),
     }
 
