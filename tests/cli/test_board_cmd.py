@@ -68,3 +68,25 @@ def test_results_show_names_the_protocol(measured: ProtocolWorkspace) -> None:
     assert detail["protocol"]["label"] == "0-shot · full"
     assert detail["protocol"]["is_full_split"] is True
     assert detail["protocol"]["subset_limit"] is None
+
+
+def test_scores_near_random_guessing_are_said_so_in_words(measured: ProtocolWorkspace) -> None:
+    from evalatlas.analysis.leaderboard import build_leaderboard
+    from evalatlas.store import Store
+
+    with Store.open(measured.root) as store:
+        baseline = build_leaderboard(store, n_boot=20).random_baseline[TASK]
+    payload = json.loads(board(measured, "--json"))
+    [row] = payload["rows"]
+    cell = row["scores"][TASK]
+    expected = (
+        "above"
+        if cell["ci_low"] > baseline
+        else "below"
+        if cell["ci_high"] < baseline
+        else "indistinguishable"
+    )
+    assert cell["versus_random"] == expected
+    shown = " ".join(board(measured).split())
+    footnote = "not distinguishable from random guessing: its 95% interval includes"
+    assert (footnote in shown) == ("indistinguishable" in json.dumps(payload["rows"]))

@@ -12,6 +12,11 @@ from rich.table import Table
 
 from evalatlas.analysis.board_protocols import UnrankedResult, parse_selection
 from evalatlas.analysis.leaderboard import Leaderboard, ScoreCell, build_leaderboard
+from evalatlas.analysis.random_baseline import (
+    NOT_DISTINGUISHABLE,
+    VersusRandom,
+    cell_versus_random,
+)
 from evalatlas.cli.display import make_console
 from evalatlas.cli.options import WorkspaceOption, open_store
 from evalatlas.errors import ConfigError
@@ -48,7 +53,7 @@ def board_command(
         console.print("no ranked results in this workspace; run 'evalatlas eval' first")
         return
     console.print(board_table(board))
-    for line in unranked_lines(board.unranked):
+    for line in [*random_lines(board), *unranked_lines(board.unranked)]:
         console.print(line, highlight=False, markup=False)
 
 
@@ -69,18 +74,42 @@ def board_table(board: Leaderboard) -> Table:
         table.add_column(f"{task}\n{protocol.label}" if protocol else task)
     for row in board.rows:
         rank = "—" if row.rank is None else f"{row.rank} ({row.rank_low}–{row.rank_high})"
-        cells = [_cell_text(row.cells.get(task)) for task in board.columns]
-        table.add_row(rank, row.card.name, _cell_text(row.average), *cells)
+        cells = [_cell_text(row.cells.get(task), board, task) for task in board.columns]
+        table.add_row(rank, row.card.name, _cell_text(row.average, board), *cells)
     return table
 
 
-def _cell_text(cell: ScoreCell | None) -> str:
+def _versus_random(cell: ScoreCell, board: Leaderboard, task: str | None) -> VersusRandom | None:
+    return cell_versus_random(cell, board.random_baseline.get(task) if task else None)
+
+
+def _cell_text(cell: ScoreCell | None, board: Leaderboard, task: str | None = None) -> str:
     if cell is None or math.isnan(cell.value):
         return "—"
     if cell.normalised is not None and cell.normalised_ci is not None:
         low, high = cell.normalised_ci
-        return f"{cell.normalised:.1f} [{low:.1f}, {high:.1f}] n={cell.n:,}"
-    return f"{cell.value:.3f} [{cell.ci_low:.3f}, {cell.ci_high:.3f}] n={cell.n:,}"
+        text = f"{cell.normalised:.1f} [{low:.1f}, {high:.1f}] n={cell.n:,}"
+    else:
+        text = f"{cell.value:.3f} [{cell.ci_low:.3f}, {cell.ci_high:.3f}] n={cell.n:,}"
+    marks = {VersusRandom.INDISTINGUISHABLE: " *", VersusRandom.BELOW: " **"}
+    verdict = _versus_random(cell, board, task)
+    return text + (marks.get(verdict, "") if verdict else "")
+
+
+def random_lines(board: Leaderboard) -> list[str]:
+    """The footnotes of the marks ``_cell_text`` puts on scores near random guessing."""
+    verdicts = {
+        _versus_random(cell, board, task)
+        for row in board.rows
+        for task, cell in [(None, row.average), *row.cells.items()]
+        if cell is not None
+    }
+    lines = []
+    if VersusRandom.INDISTINGUISHABLE in verdicts:
+        lines.append(f"* {NOT_DISTINGUISHABLE}: its 95% interval includes the random baseline")
+    if VersusRandom.BELOW in verdicts:
+        lines.append("** below random guessing: its whole 95% interval lies under the baseline")
+    return lines
 
 
 def unranked_lines(results: tuple[UnrankedResult, ...]) -> list[str]:
@@ -108,7 +137,13 @@ def board_payload(board: Leaderboard) -> dict[str, Any]:
                 "rank_low": row.rank_low,
                 "rank_high": row.rank_high,
                 "average": row.average.value if row.average else None,
-                "scores": {task: _cell_payload(cell) for task, cell in row.cells.items()},
+                "average_versus_random": (
+                    _versus_random(row.average, board, None) if row.average else None
+                ),
+                "scores": {
+                    task: _cell_payload(cell, _versus_random(cell, board, task))
+                    for task, cell in row.cells.items()
+                },
             }
             for row in board.rows
         ],
@@ -133,8 +168,9 @@ def _protocols_record(board: Leaderboard, task: str) -> dict[str, Any]:
     return {"ranked": ranked.as_record(), "others": others}
 
 
-def _cell_payload(cell: ScoreCell) -> dict[str, Any]:
+def _cell_payload(cell: ScoreCell, verdict: VersusRandom | None) -> dict[str, Any]:
     return {
+        "versus_random": verdict,
         "metric": cell.metric,
         "value": cell.value,
         "ci_low": cell.ci_low,
