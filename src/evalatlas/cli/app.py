@@ -13,6 +13,7 @@ from evalatlas.cli import (
     eval_cmd,
     judge_cmd,
     models_cmd,
+    pick_cmd,
     queue_cmd,
     ranks_cmd,
     results_cmd,
@@ -36,6 +37,7 @@ app.add_typer(results_cmd.app, name="results")
 app.add_typer(arena_cmd.app, name="arena")
 app.add_typer(judge_cmd.judge_app, name="judge")
 app.add_typer(ranks_cmd.app, name="ranks")
+app.command("pick")(pick_cmd.pick_command)
 app.command("serve")(serve_cmd.serve_command)
 app.command("submit")(queue_cmd.submit_command)
 app.command("queue")(queue_cmd.queue_command)

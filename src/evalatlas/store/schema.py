@@ -240,3 +240,17 @@ published_scores = Table(
     Column("n", Integer, nullable=True),
     UniqueConstraint("ranking_id", "model_reference", name="uq_published_scores_model"),
 )
+
+# Pick reports: a user's examples, the candidates that answered them and the recommendation.
+pick_reports = Table(
+    "pick_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", String(64), nullable=False),
+    Column("examples_sha256", String(64), nullable=False),
+    Column("task", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("report", PortableJSON, nullable=False),
+    UniqueConstraint("report_id", name="uq_pick_reports_report_id"),
+    Index("ix_pick_reports_created", "created_at"),
+)
