@@ -195,8 +195,8 @@ def report_markdown(document: Mapping[str, Any], report_id: str) -> str:
     lines += ["", recommendation["sentence"] if recommendation else "No recommendation.", ""]
     lines += [
         "Speed: tokens generated (or, for multiple choice, options scored) per second of the"
-        " backend's batches on the machine that ran the pick; memory: peak resident memory added while the candidate loaded and"
-        " answered.",
+        " backend's batches on the machine that ran the pick; memory: peak resident memory"
+        " added while the candidate loaded and answered.",
         "",
     ]
     return "\n".join(lines)

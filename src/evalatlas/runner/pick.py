@@ -3,8 +3,9 @@ the examples through ``evaluate`` (cached, resumable, stored), one candidate at 
 
 A candidate that fails to load or to answer is recorded as failed with its message and the
 others go on. Speed is what the backend computed (tokens generated, or requests answered
-when the examples are multiple choice) over the seconds its batches took; answers that came from the cache or a stored run are not timed,
-so a candidate answered entirely from them has no speed. Memory is ``PeakMemory``'s.
+when the examples are multiple choice) over the seconds its batches took; answers that
+came from the cache or a stored run are not timed, so a candidate answered entirely from
+them has no speed. Memory is ``PeakMemory``'s.
 """
 
 from __future__ import annotations

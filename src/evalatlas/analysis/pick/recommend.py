@@ -33,7 +33,10 @@ class Recommendation:
     choice: str  # the smallest (or fastest) of the tied set
     choice_by: str  # "parameters", "speed" or "score"
     all_at_chance: bool
-    needed: ExamplesNeeded | None  # to separate best from choice, when they differ
+    # The tied candidate the best is to be told from (the choice, or when the best is the
+    # choice, the runner-up of the tied set), and the examples that would take.
+    separate_from: str | None
+    needed: ExamplesNeeded | None
     sentence: str
 
 
@@ -49,10 +52,13 @@ def recommend(
     ranked = rank_candidates(candidates, baseline, seed)
     tied = [r for r in ranked if r.tied_with_best]
     choice, choice_by = _smallest(tied)
-    needed = None
     best = ranked[0].candidate
-    if choice.name != best.name:
-        needed = examples_needed(item_array(best, items), item_array(choice, items))
+    other = choice if choice.name != best.name else None
+    if other is None and len(tied) > 1:
+        other = tied[1].candidate
+    needed = None
+    if other is not None:
+        needed = examples_needed(item_array(best, items), item_array(other, items))
     all_at_chance = all(r.at_chance for r in ranked)
     recommendation = Recommendation(
         tuple(ranked),
@@ -63,6 +69,7 @@ def recommend(
         choice.name,
         choice_by,
         all_at_chance,
+        other.name if other else None,
         needed,
         "",
     )
@@ -111,17 +118,17 @@ def _choice_phrase(rec: Recommendation) -> str:
 
 
 def _more(rec: Recommendation) -> str:
-    needed = rec.needed
-    if needed is None:
+    needed, other = rec.needed, rec.separate_from
+    if needed is None or other is None:
         return "."
     if needed.total is None:
         return (
-            f"; {rec.best} and {rec.choice} scored the same on every item pair on average,"
-            " so these data give no estimate of how many examples would separate them."
+            f"; {rec.best} and {other} differ by nothing on average over these items, so"
+            " they give no estimate of how many examples would separate them."
         )
     return (
         f"; add about {needed.more} examples (about {needed.total} in all) to separate"
-        f" {rec.best} from {rec.choice}, if the observed difference"
+        f" {rec.best} from {other}, if the observed difference"
         f" ({needed.observed_difference:+.3f}) holds."
     )
 
