@@ -96,16 +96,20 @@ def test_a_model_clearly_better_than_random_is_recommended(
 @pytest.mark.llamacpp
 @pytest.mark.slow
 def test_reference_answers_with_both_bundled_models_and_a_failing_candidate(
-    workspace: Path, files: dict[str, Path]
+    workspace: Path, files: dict[str, Path], tmp_path: Path
 ) -> None:
+    markdown = tmp_path / "report.md"
     args = ["-e", str(files["sums"]), "--grading", "numeric", "--max-tokens", "6"]
-    models = ["-m", SMOLLM2, "-m", GEMMA3, "-m", "random"]
+    models = ["-m", SMOLLM2, "-m", GEMMA3, "-m", "random", "--markdown", str(markdown)]
     result = run_cli("pick", *args, *models, workspace=workspace)
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
     assert "exact_match,numeric" in out and "n=4" in out
     # The random baseline cannot generate: shown as failed, and the others go on.
-    assert "failed" in out and "cannot serve generate_until" in out
+    rows = {line.split(" | ")[0]: line for line in markdown.read_text().splitlines()}
+    assert "| failed |" in rows["| random baseline"]
+    assert "cannot serve generate_until" in rows["| random baseline"]
+    assert "| ran |" in rows["| smollm2-135m-instruct"] and "| ran |" in rows["| gemma3-270m"]
     # Four items cannot separate anything: McNemar's smallest p-value is 2 / 2^4.
     assert "With 4 examples, smollm2-135m-instruct and gemma3-270m cannot be told apart" in out
     assert "the smallest is smollm2-135m-instruct" in out

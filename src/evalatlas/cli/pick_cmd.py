@@ -10,10 +10,11 @@ import typer
 from rich.console import Console
 
 from evalatlas.analysis.pick import CandidateScores, Recommendation, recommend
+from evalatlas.analysis.pick.report import report_markdown
 from evalatlas.cli.display import make_console
 from evalatlas.cli.files import write_text_atomic
 from evalatlas.cli.options import WorkspaceOption, open_store
-from evalatlas.cli.pick_report import report_document, report_markdown, report_table
+from evalatlas.cli.pick_report import report_document, report_table
 from evalatlas.cli.progress import RichProgress
 from evalatlas.errors import ConfigError, ModelError
 from evalatlas.jsonio import dumps

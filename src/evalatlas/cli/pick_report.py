@@ -1,10 +1,9 @@
 """A pick's report: the JSON document stored and printed by ``--json``, its Markdown
 export, and the table the terminal shows. All three are built from the one document, so
-they never disagree."""
+they never disagree (the cells and the Markdown are ``evalatlas.analysis.pick.report``'s)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -12,8 +11,9 @@ from typing import Any
 from rich.table import Table
 
 from evalatlas.analysis.pick import Ranked, Recommendation
-from evalatlas.runner.pick import CandidateRun, CandidateStatus
-from evalatlas.runner.pick_constraints import Constraints, format_parameters
+from evalatlas.analysis.pick.report import COLUMNS, report_rows
+from evalatlas.runner.pick import CandidateRun
+from evalatlas.runner.pick_constraints import Constraints
 from evalatlas.tasks.pick_examples import Examples
 
 REPORT_VERSION = 1
@@ -104,103 +104,11 @@ def _recommendation(rec: Recommendation | None) -> dict[str, Any] | None:
     }
 
 
-def _score_cell(candidate: Mapping[str, Any]) -> str:
-    score = candidate.get("score")
-    if candidate["status"] != CandidateStatus.RAN.value:
-        return "—"
-    if not score or score["value"] is None:
-        return "not scored"
-    low, high = score["ci_low"], score["ci_high"]
-    interval = "" if low is None else f" [{low:.3f}, {high:.3f}]"
-    chance = " (chance)" if candidate.get("at_chance") else ""
-    return f"{score['value']:.3f}{interval} n={score['n']}{chance}"
-
-
-def _versus_cell(candidate: Mapping[str, Any]) -> str:
-    versus = candidate.get("versus_best")
-    if "score" not in candidate:
-        return ""
-    if versus is None:
-        return "best"
-    tie = "tied" if candidate["tied_with_best"] else "worse"
-    p = versus["p_adjusted"]
-    shown = "n/a" if p is None or math.isnan(p) else f"{p:.3g}"
-    return f"{versus['difference']:+.3f}, p={shown} ({tie})"
-
-
-def _speed_cell(candidate: Mapping[str, Any]) -> str:
-    tokens, requests = candidate["tokens_per_second"], candidate["requests_per_second"]
-    if tokens is not None:
-        return f"{tokens:,.1f} tok/s"
-    return "—" if requests is None else f"{requests:,.2f} req/s"
-
-
-def _memory_cell(value: int | None) -> str:
-    return "—" if value is None else f"+{value / 2**20:,.0f} MiB"
-
-
-def _size_cell(value: int | None) -> str:
-    return "?" if value is None else format_parameters(value)
-
-
-def _rows(document: Mapping[str, Any]) -> list[list[str]]:
-    rows = []
-    for c in document["candidates"]:
-        rows.append(
-            [
-                c["name"],
-                c["status"],
-                _score_cell(c),
-                _versus_cell(c),
-                _size_cell(c["parameters"]),
-                _speed_cell(c),
-                _memory_cell(c["added_memory_bytes"]),
-                "; ".join(c["reasons"]),
-            ]
-        )
-    return rows
-
-
-COLUMNS = ("candidate", "status", "score [95% CI] n", "vs best", "size", "speed", "memory", "why")
-
-
 def report_table(document: Mapping[str, Any]) -> Table:
     title = f"{document['task']} · {document['metric']} · {document['examples']['n']} examples"
     table = Table(title=title)
     for column in COLUMNS:
         table.add_column(column, overflow="fold")
-    for row in _rows(document):
+    for row in report_rows(document):
         table.add_row(*row)
     return table
-
-
-def report_markdown(document: Mapping[str, Any], report_id: str) -> str:
-    examples = document["examples"]
-    lines = [
-        f"# Pick report {report_id[:12]}",
-        "",
-        f"- examples: `{examples['file']}`, {examples['n']} {examples['mode']} examples,"
-        f" sha256 `{examples['sha256']}`",
-        f"- task: `{document['task']}`, metric `{document['metric']}`",
-        f"- protocol: `{document['protocol_hash']}`",
-        f"- constraints: {', '.join(document['constraints']) or 'none'}",
-        "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
-    ]
-    lines.extend(
-        "| " + " | ".join(_escaped(cell) for cell in row) + " |" for row in _rows(document)
-    )
-    recommendation = document["recommendation"]
-    lines += ["", recommendation["sentence"] if recommendation else "No recommendation.", ""]
-    lines += [
-        "Speed: tokens generated (or, for multiple choice, options scored) per second of the"
-        " backend's batches on the machine that ran the pick; memory: peak resident memory"
-        " added while the candidate loaded and answered.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _escaped(cell: str) -> str:
-    return cell.replace("|", "\\|").replace("\n", " ")

@@ -10,6 +10,7 @@ them has no speed. Memory is ``PeakMemory``'s.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -93,7 +94,18 @@ def run_pick(
 ) -> list[CandidateRun]:
     """Every candidate of ``references``, in the order given, ran, excluded or failed."""
     reporter = progress or NullProgress()
-    return [_candidate(reference, pick, store, reporter) for reference in references]
+    runs = [_candidate(reference, pick, store, reporter) for reference in references]
+    return _distinct_names(runs)
+
+
+def _distinct_names(runs: list[CandidateRun]) -> list[CandidateRun]:
+    """Names that tell candidates apart: a name two candidates share (the random baseline
+    with two seeds) gets the reference added."""
+    counts = Counter(run.name for run in runs)
+    return [
+        replace(run, name=f"{run.name} ({run.reference})") if counts[run.name] > 1 else run
+        for run in runs
+    ]
 
 
 def _candidate(
