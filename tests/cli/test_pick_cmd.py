@@ -149,3 +149,47 @@ def test_bad_examples_end_in_one_line(tmp_path: Path) -> None:
         "pick", "-e", str(fine), "-m", "random", "--max-params", "lots", workspace=tmp_path
     )
     assert_one_line_error(bad_size, "--max-params 'lots'")
+
+
+def test_stored_results_filter_candidates_and_a_rerun_reuses_its_run(tmp_path: Path) -> None:
+    rows = [
+        {"prompt": f"Question: {q}\nAnswer:", "choices": c, "answer": a}
+        for q, c, a in MULTIPLE_CHOICE
+    ]
+    examples = _write_jsonl(tmp_path / "easy.jsonl", rows)
+    first = run_cli("pick", "-e", str(examples), "-m", "random", "--json", workspace=tmp_path)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    task = report["task"]
+    assert task == "pick-" + report["examples"]["sha256"][:12]
+
+    again = run_cli(
+        "pick",
+        "-e",
+        str(examples),
+        "-m",
+        "random",
+        "--min-score",
+        f"{task}=0",
+        "--json",
+        workspace=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    (candidate,) = json.loads(again.stdout)["candidates"]
+    assert candidate["status"] == "ran" and candidate["run_id"] == report["candidates"][0]["run_id"]
+    assert candidate["reasons"][0].startswith(f"{task} acc ")
+    assert ">= 0 (run " in candidate["reasons"][0]
+    assert candidate["reasons"][1] == f"reused stored run {candidate['run_id'][:8]}"
+    assert candidate["requests_per_second"] is None  # nothing was computed: no speed
+
+    unknown = run_cli(
+        "pick",
+        "-e",
+        str(examples),
+        "-m",
+        "random",
+        "--min-score",
+        "no_such_task=0.5",
+        workspace=tmp_path,
+    )
+    assert_one_line_error(unknown, "the constraints leave no candidate", "no stored result on")
