@@ -193,3 +193,13 @@ def test_stored_results_filter_candidates_and_a_rerun_reuses_its_run(tmp_path: P
         workspace=tmp_path,
     )
     assert_one_line_error(unknown, "the constraints leave no candidate", "no stored result on")
+
+
+def test_a_candidate_without_a_chat_template_fails_and_says_so(tmp_path: Path) -> None:
+    examples = _write_jsonl(
+        tmp_path / "mc.jsonl", [{"prompt": "Sky?", "choices": ["blue", "red"], "answer": "blue"}]
+    )
+    args = ["-e", str(examples), "-m", "random", "--apply-chat-template"]
+    result = run_cli("pick", *args, workspace=tmp_path)
+    assert_one_line_error(result, "no candidate answered the examples", "has no chat template")
+    assert "failed" in result.stdout and "No candidate answered" in result.stdout

@@ -63,6 +63,16 @@ def pick_command(
         list[str] | None,
         typer.Option(help="TASK=SCORE: keep candidates whose stored TASK score is at least it."),
     ] = None,
+    apply_chat_template: Annotated[
+        bool,
+        typer.Option(
+            "--apply-chat-template",
+            help="Wrap prompts in each candidate's chat template (one without fails).",
+        ),
+    ] = False,
+    system_prompt: Annotated[
+        str | None, typer.Option(help="System prompt (with --apply-chat-template: a system turn).")
+    ] = None,
     batch_size: Annotated[int | None, typer.Option(help="Requests per model batch.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     markdown: Annotated[
@@ -83,7 +93,8 @@ def pick_command(
         tuple(parse_min_score(text) for text in min_score or ()),
     )
     metric = primary_metric(read, options)
-    pick = PickRun(task, metric, EvalConfig(), constraints, batch_size)
+    config = EvalConfig(apply_chat_template=apply_chat_template, system_prompt=system_prompt)
+    pick = PickRun(task, metric, config, constraints, batch_size)
     # With --json, stdout holds only the document: progress goes to stderr.
     progress = RichProgress(Console(stderr=True) if as_json else console)
     with open_store(workspace) as store:
