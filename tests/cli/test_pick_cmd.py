@@ -113,6 +113,7 @@ def test_reference_answers_with_both_bundled_models_and_a_failing_candidate(
     # Four items cannot separate anything: McNemar's smallest p-value is 2 / 2^4.
     assert "With 4 examples, smollm2-135m-instruct and gemma3-270m cannot be told apart" in out
     assert "the smallest is smollm2-135m-instruct" in out
+    assert "examples (about" in out and "to separate smollm2-135m-instruct from gemma3-270m" in out
     assert "tok/s" in out and "MiB" in out
 
 
