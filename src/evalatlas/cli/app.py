@@ -14,6 +14,7 @@ from evalatlas.cli import (
     eval_cmd,
     judge_cmd,
     models_cmd,
+    pick_cmd,
     queue_cmd,
     ranks_cmd,
     replay_cmd,
@@ -40,6 +41,7 @@ app.command("replay")(replay_cmd.replay_command)
 app.add_typer(arena_cmd.app, name="arena")
 app.add_typer(judge_cmd.judge_app, name="judge")
 app.add_typer(ranks_cmd.app, name="ranks")
+app.command("pick")(pick_cmd.pick_command)
 app.command("serve")(serve_cmd.serve_command)
 app.command("submit")(queue_cmd.submit_command)
 app.command("queue")(queue_cmd.queue_command)

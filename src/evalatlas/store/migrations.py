@@ -384,6 +384,25 @@ def create_replays_table(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def create_pick_reports(conn: Connection) -> None:
+    """Pick reports (``evalatlas pick``): one row per pick, its examples' sha256, the task
+    it became, and the whole report (candidates, results, intervals, recommendation)."""
+    meta = MetaData()
+    Table(
+        "pick_reports",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("report_id", String(64), nullable=False),
+        Column("examples_sha256", String(64), nullable=False),
+        Column("task", String(256), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("report", PortableJSON, nullable=False),
+        UniqueConstraint("report_id", name="uq_pick_reports_report_id"),
+        Index("ix_pick_reports_created", "created_at"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_result_tables,
     index_runs_by_status_and_time,
@@ -399,6 +418,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     record_run_protocols,
     create_published_rankings,
     create_replays_table,
+    create_pick_reports,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -253,3 +253,17 @@ replays = Table(
     Column("details", PortableJSON, nullable=False),
     Index("ix_replays_run_time", "run_id", "replayed_at"),
 )
+
+# Pick reports: a user's examples, the candidates that answered them and the recommendation.
+pick_reports = Table(
+    "pick_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", String(64), nullable=False),
+    Column("examples_sha256", String(64), nullable=False),
+    Column("task", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("report", PortableJSON, nullable=False),
+    UniqueConstraint("report_id", name="uq_pick_reports_report_id"),
+    Index("ix_pick_reports_created", "created_at"),
+)

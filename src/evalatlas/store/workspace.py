@@ -40,6 +40,7 @@ from evalatlas.store.details import (
 from evalatlas.store.engine import describe, describe_url, make_engine, write_transaction
 from evalatlas.store.migrations import migrate
 from evalatlas.store.moderation import Moderation
+from evalatlas.store.pick_reports import PickReports
 from evalatlas.store.protocol import Protocol
 from evalatlas.store.published import PublishedRankings
 from evalatlas.store.records import EvalResult, EvalSpec, SampleRecord
@@ -255,6 +256,10 @@ class Store:
     def replays(self) -> ReplayRecords:
         """Replay verdicts of stored results (valid while the store is open)."""
         return ReplayRecords(self._read, self._write)
+
+    def pick_reports(self) -> PickReports:
+        """Reports of ``evalatlas pick`` (valid while the store is open)."""
+        return PickReports(self._read, self._write)
 
     def moderation(self) -> Moderation:
         """Model flags, card overrides and their log (valid while the store is open)."""

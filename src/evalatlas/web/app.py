@@ -35,6 +35,7 @@ from evalatlas.web.leaderboard import routes as leaderboard_routes
 from evalatlas.web.models import routes as model_routes
 from evalatlas.web.models import sample_routes
 from evalatlas.web.openapi_doc import document_error_responses
+from evalatlas.web.pick import routes as pick_routes
 from evalatlas.web.plots import routes as plot_routes
 from evalatlas.web.public_paths import public_reference
 from evalatlas.web.queue import routes as queue_routes
@@ -55,6 +56,7 @@ ROUTES = (
     capability_routes,
     plot_routes,
     rank_routes,
+    pick_routes,
     queue_routes,
     admin_routes,
 )
