@@ -66,15 +66,18 @@ class RayExecutor:
         if missing:
             actors = self._actors_for(model, identity)
             sink = _Sink(model.cache, model.usage, progress)
-            _Dispatch(self._ray, actors, sink).run(self._batches(model, missing))
+            try:
+                _Dispatch(self._ray, actors, sink).run(self._batches(model, missing))
+            except AtlasError:
+                self._stop_actors()  # one may be dead: the next run starts fresh ones
+                raise
             answered.update(sink.answered)
         if progress is not None and len(unique) < len(requests):
             progress(len(requests) - len(unique))  # duplicates cost nothing
         return [answered[key] for key in keys]
 
     def close(self) -> None:
-        stop_actors(self._ray, self._actors)
-        self._actors = []
+        self._stop_actors()
         if self._started_ray:
             self._ray.shutdown()
             self._started_ray = False
@@ -82,13 +85,16 @@ class RayExecutor:
     def _actors_for(self, model: Model, identity: str) -> list[Any]:
         reference = model.info.reference
         if not self._actors or self._actors_model != identity:
-            stop_actors(self._ray, self._actors)
-            self._actors = []
+            self._stop_actors()
             self._actors = start_actors(
                 self._ray, self.spec, (reference, self.batch_size), identity
             )
             self._actors_model = identity
         return self._actors
+
+    def _stop_actors(self) -> None:
+        stop_actors(self._ray, self._actors)
+        self._actors = []
 
     def _batches(self, model: Model, missing: list[Keyed]) -> Iterator[_Batch]:
         """Batches as a local run cuts them, kind by kind; lazy, so each is sized by the

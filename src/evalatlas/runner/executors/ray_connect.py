@@ -29,9 +29,9 @@ def import_ray() -> Any:
 def connect(ray: Any, spec: ExecutorSpec) -> bool:
     """Connect to the Ray instance of ``spec``; True when this call started it (and so
     should shut it down), False when it was already connected."""
+    _check_answers(spec)
     if ray.is_initialized():
         return False
-    _check_answers(spec)
     try:
         ray.init(
             address=spec.address,
