@@ -5,19 +5,23 @@ cache, and what can go wrong (no Ray, an address that does not answer) is one li
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from evalatlas.errors import ConfigError, ModelError
+from evalatlas.errors import ModelError
 from evalatlas.models import Model, load_model
 from evalatlas.runner import EvalConfig, NullProgress, TaskOutcome, evaluate
 from evalatlas.runner.executors import open_executor
-from evalatlas.runner.executors.ray_actors import NAMESPACE
+from evalatlas.runner.executors.ray import RayExecutor
+from evalatlas.runner.executors.ray_actors import start_actors
+from evalatlas.runner.executors.spec import parse_executor
 from evalatlas.store import Store
 from evalatlas.tasks.registry import resolve_tasks
 
@@ -75,25 +79,25 @@ def test_a_ray_run_equals_a_local_run(
 
 
 class _KillAnActorOnFirstBatch(NullProgress):
-    """Kills one of the run's actors as soon as the first finished batch is reported."""
+    """Kills one of the executor's actors as soon as the first finished batch is reported."""
 
-    def __init__(self, ray: Any) -> None:
+    def __init__(self, ray: Any, runner: RayExecutor) -> None:
         self.ray = ray
+        self.runner = runner
         self.killed = False
 
     def advance(self, n: int) -> None:
-        if self.killed:
-            return
-        names = sorted(a["name"] for a in self.ray.util.list_named_actors(all_namespaces=True))
-        self.ray.kill(self.ray.get_actor(names[0], namespace=NAMESPACE))
-        self.killed = True
+        if not self.killed:
+            self.ray.kill(self.runner.actors[0])
+            self.killed = True
 
 
 def test_a_killed_actor_stops_the_job_and_a_rerun_resumes_from_the_cache(
     ray_instance: Any, model: Model, local_run: list[TaskOutcome], tmp_path: Path
 ) -> None:
-    killer = _KillAnActorOnFirstBatch(ray_instance)
     runner = open_executor("ray?actors=2")
+    assert isinstance(runner, RayExecutor)
+    killer = _KillAnActorOnFirstBatch(ray_instance, runner)
     try:
         config = EvalConfig(limit=LIMIT, executor=runner)
         with Store.open(tmp_path) as store, pytest.raises(ModelError) as raised:
@@ -114,15 +118,48 @@ def test_a_killed_actor_stops_the_job_and_a_rerun_resumes_from_the_cache(
     _same_results(resumed, local_run)
 
 
-def test_an_address_that_does_not_answer_is_one_line_at_once() -> None:
-    pytest.importorskip("ray", reason="needs Ray: pip install 'evalatlas[ray]'")
-    import socket
+def test_an_actor_whose_model_differs_stops_the_run_before_any_batch(ray_instance: Any) -> None:
+    spec = parse_executor("ray?actors=1")
+    with pytest.raises(ModelError, match="as a different model"):
+        start_actors(ray_instance, spec, (REFERENCE, None), identity="another model")
+    # The actor was stopped: both CPUs are free again (Ray frees them within moments).
+    deadline = time.monotonic() + 20
+    while ray_instance.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ray_instance.available_resources().get("CPU", 0) == 2
 
+
+def _eval_cli(
+    workspace: Path, *args: str, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EVALATLAS_HOME": str(workspace), "HF_HUB_OFFLINE": "1"}
+    if path is not None:
+        env["PYTHONPATH"] = path
+    command = [sys.executable, "-m", "evalatlas", "eval", "-m", "random", "-t", "arithmetic_mc"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_an_address_that_does_not_answer_is_one_line_at_once(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="needs Ray: pip install 'evalatlas[ray]'")
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(ConfigError, match=f"127.0.0.1:{port} does not answer"):
-        open_executor(f"ray://127.0.0.1:{port}")
+    started = time.monotonic()
+    result = _eval_cli(tmp_path, "--executor", f"ray://127.0.0.1:{port}")
+    assert time.monotonic() - started < 60  # Ray Client alone would wait 30 s, then warn
+    line = _one_line_error(result)
+    assert line.startswith("error: --executor ray://127.0.0.1:")
+    assert f"127.0.0.1:{port} does not answer" in line and "ray start --head" in line
+    assert not (tmp_path / "evalatlas.db").exists()  # it failed before any work
 
 
 def test_without_ray_the_error_is_the_install_line(tmp_path: Path) -> None:
@@ -140,17 +177,7 @@ def test_without_ray_the_error_is_the_install_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     path = os.pathsep.join(p for p in (str(hide), os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "PYTHONPATH": path, "EVALATLAS_HOME": str(tmp_path / "ws")}
-    args = ["eval", "-m", "random", "-t", "arithmetic_mc", "--limit", "2", "--executor", "ray"]
-    result = subprocess.run(
-        [sys.executable, "-m", "evalatlas", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert lines == ["error: --executor ray needs Ray; run: pip install 'evalatlas[ray]'"]
+    result = _eval_cli(tmp_path / "ws", "--limit", "2", "--executor", "ray", path=path)
+    line = _one_line_error(result)
+    assert line == "error: --executor ray needs Ray; run: pip install 'evalatlas[ray]'"
     assert not (tmp_path / "ws" / "evalatlas.db").exists()  # it failed before any work

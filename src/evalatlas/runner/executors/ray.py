@@ -47,6 +47,12 @@ class RayExecutor:
         self._actors: list[Any] = []
         self._actors_model = ""
 
+    @property
+    def actors(self) -> list[Any]:
+        """The running actors' handles (none before the first computed batch, after a
+        failure, or after ``close``)."""
+        return list(self._actors)
+
     def run(
         self, model: Model, requests: Sequence[AnyRequest], progress: ProgressCallback | None
     ) -> list[AnyResponse]:
