@@ -78,6 +78,34 @@ def test_a_ray_run_equals_a_local_run(
     _same_results(on_ray, local_run)
 
 
+@pytest.mark.hf
+def test_float32_transformers_without_prefix_sharing_is_bit_identical_on_ray(
+    ray_instance: Any, smollm2_folder: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    hf_model = load_model(f"hf:{smollm2_folder}?prefix_sharing=0&dtype=float32")
+    tasks = resolve_tasks("arithmetic_mc")
+    # Ray gives an actor of one CPU one torch thread; torch's sums depend on its thread
+    # count (not on the batch), so the local run uses one thread too.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with Store.open(tmp_path / "local") as store:
+            local = evaluate(hf_model, tasks, EvalConfig(limit=4), store)
+        torch.set_num_threads(threads)
+        runner = open_executor("ray?actors=2")
+        try:
+            with Store.open(tmp_path / "ray") as store:
+                on_ray = evaluate(hf_model, tasks, EvalConfig(limit=4, executor=runner), store)
+        finally:
+            runner.close()
+    finally:
+        torch.set_num_threads(threads)
+        hf_model.close()
+    _same_results(on_ray, local)
+
+
 class _KillAnActorOnFirstBatch(NullProgress):
     """Kills one of the executor's actors as soon as the first finished batch is reported."""
 
