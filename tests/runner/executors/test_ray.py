@@ -157,6 +157,16 @@ def test_an_actor_whose_model_differs_stops_the_run_before_any_batch(ray_instanc
     assert ray_instance.available_resources().get("CPU", 0) == 2
 
 
+def test_an_actor_that_cannot_load_the_model_says_why_in_one_line(ray_instance: Any) -> None:
+    spec = parse_executor("ray?actors=1")
+    with pytest.raises(ModelError) as raised:
+        start_actors(ray_instance, spec, ("llamacpp:/nowhere/model.gguf", None), identity="x")
+    assert str(raised.value) == (
+        "a Ray actor could not load 'llamacpp:/nowhere/model.gguf': "
+        "GGUF file not found: /nowhere/model.gguf"
+    )
+
+
 def _eval_cli(
     workspace: Path, *args: str, path: str | None = None
 ) -> subprocess.CompletedProcess[str]:

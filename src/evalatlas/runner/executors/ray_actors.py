@@ -8,17 +8,20 @@ cached under another model's key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from evalatlas.errors import ConfigError, ModelError
+from evalatlas.errors import AtlasError, ConfigError, ModelError
 from evalatlas.runner.executors.spec import ExecutorSpec
 from evalatlas.runner.executors.worker import ModelWorker
 
 # Named actors in their own namespace: an operator (or a test) can find them.
 NAMESPACE = "evalatlas"
+# Ray colours the actor name in its messages; a one-line error carries no escape codes.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,15 @@ def stop_actors(ray: Any, actors: list[Any]) -> None:
 
 
 def short_reason(error: BaseException) -> str:
-    """One line for a Ray error: the failure inside the actor when there is one (an
-    ``AtlasError`` message as the user would have seen it locally), else Ray's first line."""
+    """One line for a Ray error: the failure inside the actor (an ``AtlasError``'s message as
+    the user would have seen it locally; another exception as ``Type: message``), else the
+    last line of Ray's explanation (e.g. "...killed by `ray.kill`.")."""
     cause = getattr(error, "cause", None)
-    if isinstance(cause, BaseException) and not isinstance(cause, type(error)):
-        return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    if isinstance(cause, AtlasError):
+        return str(cause)
+    text = _ANSI.sub("", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    name, sep, message = lines[-1].partition(": ")
+    return message if sep and name.startswith(f"{AtlasError.__module__}.") else lines[-1]
