@@ -73,9 +73,15 @@ def test_a_ray_run_equals_a_local_run(
     with Store.open(tmp_path) as store:
         on_ray = _evaluate(model, store, "ray?actors=2")
         assert store.response_cache().count() == REQUESTS
-    assert model.usage.unique_requests - before == REQUESTS
+        # What Ray cached is what a local run looks up: a local rerun computes nothing.
+        cached_before = model.usage.cached
+        config = EvalConfig(limit=LIMIT, force=True)
+        rerun_here = evaluate(model, resolve_tasks(TASKS), config, store)
+    assert model.usage.unique_requests - before == 2 * REQUESTS
+    assert model.usage.cached - cached_before == REQUESTS
     assert len(local_run[0].samples) == LIMIT and local_run[0].samples[0].responses
     _same_results(on_ray, local_run)
+    _same_results(rerun_here, local_run)
 
 
 @pytest.mark.hf
