@@ -1,7 +1,9 @@
 """The evaluation loop: plan every task, run the model once over all requests, score, store.
 
 Requests of all tasks go to the model together, so identical requests across tasks are
-computed once (the facade dedupes) and the progress bar shows the whole job.
+computed once (the facade dedupes) and the progress bar shows the whole job. They are
+answered through ``config.executor``: in this process, or sharded across Ray actors; the
+result is the same.
 """
 
 from __future__ import annotations
