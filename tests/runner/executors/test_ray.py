@@ -112,6 +112,29 @@ def test_float32_transformers_without_prefix_sharing_is_bit_identical_on_ray(
     _same_results(on_ray, local)
 
 
+def test_the_eval_command_on_ray_stores_the_local_result(
+    ray_instance: Any, local_run: list[TaskOutcome], tmp_path: Path
+) -> None:
+    args = ("-m", REFERENCE, "-t", TASKS, "--limit", str(LIMIT), "--executor", "ray?actors=2")
+    env = {**os.environ, "EVALATLAS_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "evalatlas", "eval", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{REQUESTS} requests ({REQUESTS} unique, 0 cached)" in result.stdout
+    with Store.open(tmp_path) as store:
+        stored = {r.spec.task: store.load_samples(r.run_id) for r in store.list_results()}
+    for outcome in local_run:
+        samples = stored[outcome.result.spec.task]
+        assert [s.responses for s in samples] == [s.responses for s in outcome.samples]
+        assert [s.scores for s in samples] == [s.scores for s in outcome.samples]
+
+
 class _KillAnActorOnFirstBatch(NullProgress):
     """Kills one of the executor's actors as soon as the first finished batch is reported."""
 
