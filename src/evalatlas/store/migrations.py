@@ -336,8 +336,6 @@ def record_run_protocols(conn: Connection) -> None:
             .values(protocol_hash=bindparam("hash"), is_full_split=bindparam("full")),
             values,
         )
-
-
 def create_published_rankings(conn: Connection) -> None:
     """Published rankings imported from a file (``evalatlas ranks import``): one row per
     table, named, and one per model it scores, at most once per model."""
