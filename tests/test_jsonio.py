@@ -38,7 +38,9 @@ NOT_OUTPUT = {
     "scoring/identity.py",  # a scorer identity's canonical settings text
     "scoring/math_answers.py",
     "scoring/math_latex.py",
+    "store/protocol.py",  # the protocol hash's canonical text
     "store/records.py",
+    "tasks/pick_examples.py",  # the examples' canonical text, hashed
     "tasks/config.py",
     "tasks/configured.py",
     "web/bodies.py",

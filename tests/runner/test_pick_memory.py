@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mmap
+
 from evalatlas.runner.pick_memory import PeakMemory
 
 MIB = 2**20
@@ -9,9 +11,12 @@ MIB = 2**20
 
 def test_a_block_that_holds_memory_for_a_moment_shows_in_the_peak() -> None:
     with PeakMemory(interval_s=0.005) as watch:
-        held = bytearray(b"\x01") * (64 * MIB)  # touched, so resident
+        # Fresh anonymous pages, written so they are resident: a heap allocation could
+        # reuse memory the process already holds from earlier work and add nothing.
+        held = mmap.mmap(-1, 64 * MIB)
+        held.write(b"\x01" * (64 * MIB))
         watch.sample_now()
-        del held
+        held.close()
     assert watch.added_bytes >= 48 * MIB
     assert watch.peak_bytes >= watch.before_bytes + watch.added_bytes
 
