@@ -227,7 +227,10 @@ def build_lm_eval_output(task: HarnessTask, model_dir: Path) -> Path:
 def _data_file(shared_data: Path, relative: str) -> Path:
     path = shared_data / relative
     if not path.is_file():
-        pytest.skip(f"benchmark data file not found at {path}")
+        pytest.skip(
+            f"{relative} is absent from the shared benchmark data ({shared_data}): "
+            "the lm-eval run needs it"
+        )
     return path
 
 

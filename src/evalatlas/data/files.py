@@ -94,19 +94,25 @@ def _read_text(path: Path) -> str:
 
 
 def read_jsonl(path: Path) -> list[Row]:
-    rows: list[Row] = []
+    return [row for _, row in jsonl_rows(_read_text(path), path)]
+
+
+def jsonl_rows(text: str, where: Path) -> list[tuple[int, Row]]:
+    """Each non-blank line of JSONL ``text`` as (line number, object); DataError names
+    ``where`` and the line when a line is not a JSON object."""
+    rows: list[tuple[int, Row]] = []
     # split("\n"), not splitlines(): JSON strings may hold U+0085 or U+2028 unescaped.
-    for number, line in enumerate(_read_text(path).split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            raise DataError(f"{path}:{number}: invalid JSON ({error.msg})") from None
+            raise DataError(f"{where}:{number}: invalid JSON ({error.msg})") from None
         if not isinstance(value, dict):
             kind = type(value).__name__
-            raise DataError(f"{path}:{number}: expected a JSON object per line, found {kind}")
-        rows.append(value)
+            raise DataError(f"{where}:{number}: expected a JSON object per line, found {kind}")
+        rows.append((number, value))
     return rows
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from evalatlas.data.files import jsonl_rows
 from evalatlas.errors import ConfigError, DataError
 
 DEFAULT_MAX_EXAMPLES = 2000
@@ -59,7 +60,7 @@ def read_examples(path: Path, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Examp
     text = _utf8_text(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        lines = _jsonl_rows(path, text)
+        lines = jsonl_rows(text, path)
     elif suffix == ".csv":
         lines = _csv_rows(path, text)
     else:
@@ -97,21 +98,6 @@ def _utf8_text(path: Path) -> str:
 
 
 Numbered = list[tuple[int, dict[str, Any]]]
-
-
-def _jsonl_rows(path: Path, text: str) -> Numbered:
-    rows: Numbered = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{path}, line {number}: not JSON ({error.msg})") from None
-        if not isinstance(value, dict):
-            raise DataError(f"{path}, line {number}: expected a JSON object with a prompt")
-        rows.append((number, value))
-    return rows
 
 
 def _csv_rows(path: Path, text: str) -> Numbered:
